@@ -1,0 +1,91 @@
+// The shapes every part of berth agrees on: the resolved plan (config → plan.ts)
+// and the logger the rest writes its events through. Leaves import only this file.
+
+export type Probe =
+  | { kind: 'unix'; path: string }
+  | { kind: 'tcp'; host?: string; port: number }
+  | { kind: 'http'; url: string; status?: number }
+  | { kind: 'file'; path: string }
+  | { kind: 'exec'; argv: string[] }
+  | { kind: 'log'; regex: string }
+  | { kind: 'fastcgi'; address: string; path: string; expect?: string };
+
+export type RestartPolicy = 'never' | 'on-failure' | 'always';
+export type LogFormat = 'json' | 'pretty' | 'raw';
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+export type PresetName = 'php-fpm' | 'nginx';
+
+export interface DirSpec {
+  path: string; // absolute
+  owner?: string; // name or uid[:gid]
+  mode?: number;
+}
+
+export interface UserSpec {
+  uid: number;
+  gid: number;
+  name?: string;
+  home?: string;
+}
+
+/** What tasks and services share: how to start one process. */
+export interface ProcessPlan {
+  name: string;
+  argv: string[]; // `shell: true` is already ['/bin/sh', '-c', string]
+  shell: boolean;
+  cwd: string; // absolute
+  env: Record<string, string>; // the child's whole environment, merged per DESIGN §2
+  envKeys: string[]; // keys berth set (envFile, env): shown by plan, never their values
+  user?: string; // as written: name or uid[:gid]; resolved in preflight
+  requires: string[]; // absolute paths
+  /** where in the config this came from, for messages: "berth.yaml:12:7 services.app" */
+  source?: string;
+}
+
+export interface TaskPlan extends ProcessPlan {
+  timeoutMs?: number;
+  retries: number;
+  retryDelayMs: number;
+  optional: boolean;
+  skip: boolean;
+}
+
+export interface ServicePlan extends ProcessPlan {
+  preset?: PresetName;
+  ready?: Probe;
+  readyTimeoutMs: number; // 0 = forever
+  stopSignal: NodeJS.Signals;
+  stopTimeoutMs: number;
+  restart: RestartPolicy;
+  maxRestarts: number;
+  main: boolean;
+  after: string[]; // written plus inferred (presets), all known names
+  dirs: DirSpec[];
+}
+
+export interface Plan {
+  configFile?: string; // absolute; undefined when there is none
+  baseDir: string; // where relative paths resolved
+  readyFile: string | false;
+  shutdownTimeoutMs: number;
+  log: { format: LogFormat; level: LogLevel };
+  waitFor: string[]; // wait-on resources: tcp:host:port, http(s)://, socket:/path, file:/path
+  waitTimeoutMs: number;
+  health?: { host: string; port: number };
+  tasks: TaskPlan[];
+  services: ServicePlan[]; // in start order (topological by `after`)
+  /** values read from NAME_FILE: masked as *** in child output, never in berth's events */
+  secretValues: string[];
+}
+
+/**
+ * berth's own events. `event` is one of DESIGN §7's names; fields are flat and
+ * never hold a secret or an env value.
+ */
+export interface EventLog {
+  trace(event: string, fields: Record<string, unknown>, msg: string): void;
+  debug(event: string, fields: Record<string, unknown>, msg: string): void;
+  info(event: string, fields: Record<string, unknown>, msg: string): void;
+  warn(event: string, fields: Record<string, unknown>, msg: string): void;
+  error(event: string, fields: Record<string, unknown>, msg: string): void;
+}
