@@ -1,4 +1,5 @@
 // The only place in berth that starts a process.
+import { constants as osConstants } from 'node:os';
 import { execa } from 'execa';
 
 export interface Captured {
@@ -34,4 +35,115 @@ export async function captureCommand(
     stderr: String(r.stderr ?? ''),
     spawnError,
   };
+}
+
+export interface ExitInfo {
+  /** exit code, or undefined when ended by a signal or never started */
+  code: number | undefined;
+  signal: NodeJS.Signals | undefined;
+  /** spawn failed: 'ENOENT', 'EACCES' … (the process never ran) */
+  spawnError?: string;
+}
+
+export interface Child {
+  pid: number;
+  stdout: NodeJS.ReadableStream | null;
+  stderr: NodeJS.ReadableStream | null;
+  exited: Promise<ExitInfo>;
+  /** send a signal to the child's whole process group; false when it is gone */
+  signalGroup(sig: NodeJS.Signals | number): boolean;
+}
+
+export interface SpawnOptions {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  uid?: number;
+  gid?: number;
+  /** own the terminal (docker run -it): stdio inherited, not a new session */
+  foreground?: boolean;
+}
+
+/** pids berth started itself: the reaper must leave these to libuv */
+const spawned = new Set<number>();
+export const isOwnChild = (pid: number): boolean => spawned.has(pid);
+export const liveChildren = (): number[] => [...spawned];
+
+/**
+ * Start one process in its own process group (a new session), stdout and stderr
+ * piped for the relay. Resolves `exited` on the process's own exit, not when its
+ * pipes close: a daemonized grandchild may hold them open for ever.
+ */
+export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
+  const [file, ...args] = opts.argv;
+  let sub;
+  try {
+    sub = execa(file!, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      extendEnv: false,
+      uid: opts.uid,
+      gid: opts.gid,
+      detached: !opts.foreground,
+      stdin: opts.foreground ? 'inherit' : 'ignore',
+      stdout: opts.foreground ? 'inherit' : 'pipe',
+      stderr: opts.foreground ? 'inherit' : 'pipe',
+      buffer: false,
+      reject: false,
+      cleanup: false,
+      windowsHide: true,
+    });
+  } catch (err) {
+    return { spawnError: (err as NodeJS.ErrnoException).code ?? String(err) };
+  }
+  // execa's own promise also waits for the pipes; we only need it not to go unhandled
+  sub.catch(() => {});
+  const pid = sub.pid;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    sub.once('error', (err: NodeJS.ErrnoException) => {
+      if (pid === undefined) resolve({ code: undefined, signal: undefined, spawnError: err.code ?? err.message });
+    });
+    sub.once('exit', (code, signal) => {
+      if (pid !== undefined) spawned.delete(pid);
+      resolve({ code: code ?? undefined, signal: signal ?? undefined });
+    });
+  });
+  if (pid === undefined) {
+    return {
+      pid: -1,
+      stdout: null,
+      stderr: null,
+      exited,
+      signalGroup: () => false,
+    };
+  }
+  spawned.add(pid);
+  const leader = !opts.foreground;
+  return {
+    pid,
+    stdout: sub.stdout,
+    stderr: sub.stderr,
+    exited,
+    signalGroup(sig) {
+      try {
+        process.kill(leader ? -pid : pid, sig);
+        return true;
+      } catch {
+        return false; // ESRCH: already gone, a harmless race
+      }
+    },
+  };
+}
+
+/** Exit status in the shell's convention: the code, or 128 + signal number. */
+export function exitStatus(info: ExitInfo): number {
+  if (info.spawnError === 'ENOENT') return 127;
+  if (info.spawnError) return 126;
+  if (info.code !== undefined) return info.code;
+  if (info.signal) return 128 + (signalNumber(info.signal) ?? 0);
+  return 1;
+}
+
+export function signalNumber(sig: NodeJS.Signals | string): number | undefined {
+  return (osConstants.signals as Record<string, number>)[sig];
 }

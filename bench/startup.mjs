@@ -1,0 +1,20 @@
+// `berth -- true` and `berth --version` against `node -e 0`, interleaved in one run
+// so that both see the same machine. Target: median ratio <= 1.4.
+import { fileURLToPath } from 'node:url';
+import { fmt, median, table, timeRun } from './lib.mjs';
+
+const berth = fileURLToPath(new URL('../bin/berth.js', import.meta.url));
+const runs = Number(process.env.RUNS ?? 40);
+const env = { ...process.env, BERTH_READY_FILE: '/tmp/berth-bench-ready', BERTH_LOG_LEVEL: 'warn' };
+const cases = {
+  'node -e 0': [process.execPath, '-e', '0'],
+  'berth --version': [process.execPath, berth, '--version'],
+  'berth -- true': [process.execPath, berth, '--', 'true'],
+};
+const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+for (const argv of Object.values(cases)) timeRun(argv, { env, cwd: '/tmp' }); // warm the page cache
+for (let i = 0; i < runs; i++) for (const [name, argv] of Object.entries(cases)) times[name].push(timeRun(argv, { env, cwd: '/tmp' }));
+const base = median(times['node -e 0']);
+const rows = Object.entries(times).map(([name, xs]) => [name, fmt(median(xs)), fmt(Math.min(...xs)), fmt(median(xs) / base, 2)]);
+console.log(`start-up, ${runs} interleaved runs each, Node ${process.version}\n`);
+console.log(table(['command', 'median ms', 'min ms', 'ratio to node -e 0'], rows));

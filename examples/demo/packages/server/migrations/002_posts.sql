@@ -1,0 +1,1 @@
+CREATE TABLE posts (id serial PRIMARY KEY, user_id int REFERENCES users(id), body text);

@@ -1,0 +1,140 @@
+// DESIGN §1: verbs, options, and Docker's CMD convention. Pure: argv in, a value out.
+
+export type Verb = 'run' | 'check' | 'plan' | 'health' | 'schema' | 'version' | 'help';
+const VERBS = new Set(['run', 'check', 'plan', 'health', 'schema']);
+
+export interface Options {
+  config?: string;
+  ready?: string;
+  readyTimeout?: string;
+  readyFile?: string;
+  waitFor: string[];
+  cwd?: string;
+  stopSignal?: string;
+  stopTimeout?: string;
+  logFormat?: string;
+  logLevel?: string;
+  json: boolean;
+}
+
+export interface ParsedArgs {
+  verb: Verb;
+  options: Options;
+  /** the command after the options: CMD in Docker's terms */
+  command: string[];
+}
+
+export class UsageError extends Error {
+  readonly exitCode = 64;
+}
+
+const VALUE_OPTIONS: Record<string, keyof Options> = {
+  '-c': 'config',
+  '--config': 'config',
+  '--ready': 'ready',
+  '--ready-timeout': 'readyTimeout',
+  '--ready-file': 'readyFile',
+  '--wait-for': 'waitFor',
+  '--cwd': 'cwd',
+  '--stop-signal': 'stopSignal',
+  '--stop-timeout': 'stopTimeout',
+  '--log-format': 'logFormat',
+  '--log-level': 'logLevel',
+};
+
+/** which options each verb takes besides the shared ones */
+const ONLY_FOR: Partial<Record<keyof Options, Verb[]>> = { json: ['check', 'plan'] };
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const options: Options = { waitFor: [], json: false };
+  let verb: Verb | undefined;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (arg === '--version' || arg === '-V') return { verb: 'version', options, command: [] };
+    if (arg === '--help' || arg === '-h') return { verb: 'help', options, command: [] };
+    if (arg === '--json') {
+      options.json = true;
+      continue;
+    }
+    if (arg.startsWith('-') && arg !== '-') {
+      const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+      const name = eq > 0 ? arg.slice(0, eq) : arg;
+      const key = VALUE_OPTIONS[name];
+      if (!key) throw new UsageError(`unknown option ${name}${suggest(name)}; see berth --help`);
+      let value: string | undefined;
+      if (eq > 0) value = arg.slice(eq + 1);
+      else if (i + 1 < argv.length) value = argv[++i];
+      if (value === undefined || value === '') throw new UsageError(`option ${name} needs a value`);
+      if (key === 'waitFor') options.waitFor.push(value);
+      else (options as unknown as Record<string, string>)[key] = value;
+      continue;
+    }
+    if (verb === undefined && VERBS.has(arg)) {
+      verb = arg as Verb;
+      continue;
+    }
+    break; // the first word that is neither a verb nor an option starts the command
+  }
+  const command = argv.slice(i);
+  verb ??= 'run';
+  if (command.length && verb !== 'run' && verb !== 'check' && verb !== 'plan') {
+    throw new UsageError(`berth ${verb} takes no command (got "${command.join(' ')}")`);
+  }
+  for (const [key, verbs] of Object.entries(ONLY_FOR)) {
+    if (options[key as keyof Options] === true && !verbs.includes(verb)) throw new UsageError(`--${key} goes with ${verbs.map((v) => `berth ${v}`).join(' or ')}`);
+  }
+  return { verb, options, command };
+}
+
+function suggest(name: string): string {
+  const known = Object.keys(VALUE_OPTIONS).concat(['--json', '--version', '--help']);
+  const near = known.find((k) => k.startsWith('--') && (k.startsWith(name) || distance(k, name) <= 2));
+  return near ? ` (did you mean ${near}?)` : '';
+}
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+export const HELP = `berth — a container entrypoint supervisor
+
+Usage:
+  berth [run] [options] [--] [COMMAND [ARG...]]   supervise (the default verb)
+  berth check  [options] [--json]   validate config + preflight; starts nothing
+  berth plan   [options] [--json]   print the resolved plan; starts nothing
+  berth health [--ready-file PATH]  exit 0 when ready, 1 when not (HEALTHCHECK)
+  berth schema                      print the config's JSON Schema
+  berth --version | --help
+
+Options:
+  -c, --config FILE      config file (default: $BERTH_CONFIG, ./berth.yaml, ./berth.yml,
+                         ./berth.json, /etc/berth/berth.yaml)
+  --ready PROBE          readiness of the command's service: unix:/path, tcp:PORT,
+                         tcp:HOST:PORT, http://..., file:/path
+  --ready-timeout DUR    how long to wait for it (500ms, 10s, 5m; 0 waits forever)
+  --ready-file PATH      where to write the ready file ($BERTH_READY_FILE)
+  --wait-for RESOURCE    wait for tcp://host:port, http(s)://..., unix:/path, file:/path
+                         before anything starts (repeatable)
+  --cwd DIR              working directory for the command and relative paths
+  --stop-signal SIG      signal that stops the command's service (default SIGTERM)
+  --stop-timeout DUR     grace before SIGKILL (default 8s)
+  --log-format FORMAT    json | pretty | raw ($BERTH_LOG_FORMAT)
+  --log-level LEVEL      trace | debug | info | warn | error ($BERTH_LOG_LEVEL)
+
+Flags beat environment beat the config file. The first word that is not a verb or an
+option starts the command: \`berth php-fpm -F\`; \`berth -- check\` runs a program named check.
+
+Exit status: 0 clean stop; a service's or task's own status (128+signal when killed);
+137 SIGKILLed at shutdown; 124 task timeout; 127/126 command not found/not executable;
+69 not ready or waitFor timed out; 64 usage; 78 config or preflight; 70 berth's own bug.
+`;

@@ -1,0 +1,44 @@
+// What one key alone cannot say: commands that will not split, two mains, `after` that
+// names nobody or goes round in a circle, two tasks with one name.
+import type { Config } from './schema.js';
+import type { KeyPath } from './key-path.js';
+import { splitShellWords } from './shell-words.js';
+import { orderByAfter } from './order.js';
+
+export interface Finding {
+  path: KeyPath;
+  message: string;
+}
+
+function checkCommand(command: string | string[] | undefined, shell: boolean | undefined, path: KeyPath): Finding[] {
+  if (command === undefined) return [];
+  if (shell === true && Array.isArray(command)) {
+    return [{ path: [...path, 'command'], message: 'with shell: true, write the command as one string for /bin/sh -c' }];
+  }
+  if (shell !== true && typeof command === 'string') {
+    const r = splitShellWords(command);
+    if (!r.ok) return [{ path: [...path, 'command'], message: r.message }];
+  }
+  return [];
+}
+
+export function checkConfig(config: Config): Finding[] {
+  const findings: Finding[] = [];
+  const taskNames = new Map<string, number>();
+  (config.tasks ?? []).forEach((t, i) => {
+    findings.push(...checkCommand(t.command, t.shell, ['tasks', i]));
+    if (t.name === undefined) return;
+    const first = taskNames.get(t.name);
+    if (first !== undefined) findings.push({ path: ['tasks', i, 'name'], message: `"${t.name}" is already the name of tasks[${first}]` });
+    else taskNames.set(t.name, i);
+  });
+  const services = Object.entries(config.services ?? {});
+  for (const [name, s] of services) findings.push(...checkCommand(s.command, s.shell, ['services', name]));
+  const mains = services.filter(([, s]) => s.main === true).map(([n]) => n);
+  for (const name of mains.slice(1)) {
+    findings.push({ path: ['services', name, 'main'], message: `only one service can be main; ${mains[0]} is main too` });
+  }
+  const order = orderByAfter(services.map(([name, s]) => ({ name, after: s.after ?? [] })));
+  if (!order.ok) for (const p of order.problems) findings.push({ path: ['services', p.name, 'after'], message: p.message });
+  return findings;
+}

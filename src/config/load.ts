@@ -1,0 +1,96 @@
+// Load a config file: read, parse YAML/JSON, interpolate, validate, read env files and
+// secrets. Every problem is collected, then thrown together as one ConfigError.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, type Problem } from './errors.js';
+import { readSource, type Source } from './source.js';
+import type { Env } from './interpolate.js';
+import { configSchema, type Config } from './schema.js';
+import { errorMap, issuesToProblems } from './issues.js';
+import { checkConfig } from './check.js';
+import { readEnvFiles } from './env-file.js';
+import { readSecret, type Secret } from './secrets.js';
+import { displayPath, type KeyPath } from './key-path.js';
+
+export interface LoadedConfig {
+  file: string; // absolute
+  dir: string; // relative paths in the config resolve here
+  config: Config;
+  envFileVars: Record<string, string>; // from envFile, later files winning
+  secrets: Secret[];
+  /** Where a key sits, for messages about it: { file, line, col }. */
+  where(path: KeyPath): Pick<Problem, 'file' | 'line' | 'col'>;
+}
+
+const NOT_TEXT = 'the file is not text (it holds binary data); expected YAML or JSON';
+
+function readText(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code ?? e);
+    throw new ConfigError([{ file, path: '', message: `cannot read the config file: ${why}` }]);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ConfigError([{ file, path: '', message: NOT_TEXT }]);
+  }
+  if (text.includes('\0')) throw new ConfigError([{ file, path: '', message: NOT_TEXT }]);
+  return text;
+}
+
+/** Top-level `x-` keys hold YAML anchors for the rest, as in Compose; berth ignores them. */
+function withoutExtensions(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-')));
+}
+
+const EMPTY = 'the file is empty; expected settings like "services:" or "tasks:"';
+
+function sideFiles(raw: Record<string, unknown>, source: Source, file: string, env: Env, cwd: string) {
+  const problems: Problem[] = [];
+  const at = (p: KeyPath) => ({ file, ...source.where(p), path: displayPath(p) });
+  const envFile = configSchema.shape.envFile.safeParse(raw.envFile);
+  const files = envFile.success ? envFile.data ?? [] : [];
+  const keyPath = (i: number): KeyPath => (Array.isArray(raw.envFile) ? ['envFile', i] : ['envFile']);
+  const read = readEnvFiles(files, path.dirname(file), (i) => at(keyPath(i)));
+  problems.push(...read.problems);
+  const names = configSchema.shape.secrets.safeParse(raw.secrets);
+  const secrets: Secret[] = [];
+  (names.success ? names.data ?? [] : []).forEach((name, i) => {
+    const r = readSecret(name, env, cwd);
+    if (r.ok) secrets.push(r.secret);
+    else problems.push({ ...at(['secrets', i]), message: r.message });
+  });
+  return { envFileVars: read.vars, secrets, problems };
+}
+
+export function loadConfig(file: string, env: Env, options: { cwd?: string } = {}): LoadedConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const abs = path.resolve(cwd, file);
+  const text = readText(abs);
+  if (text.trim() === '') throw new ConfigError([{ file: abs, path: '', message: EMPTY }]);
+  const source = readSource(text, abs, env);
+  if (source.value === undefined && source.problems.length === 0) throw new ConfigError([{ file: abs, path: '', message: EMPTY }]);
+  if (source.value === undefined) throw new ConfigError(source.problems);
+  const problems = [...source.problems];
+  const parsed = configSchema.safeParse(withoutExtensions(source.value), { error: errorMap });
+  if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues, source, abs));
+  else for (const f of checkConfig(parsed.data)) problems.push({ file: abs, ...source.where(f.path), path: displayPath(f.path), message: f.message });
+  const raw = source.value !== null && typeof source.value === 'object' ? (source.value as Record<string, unknown>) : {};
+  const side = sideFiles(raw, source, abs, env, cwd);
+  problems.push(...side.problems);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return {
+    file: abs,
+    dir: path.dirname(abs),
+    config: parsed.data,
+    envFileVars: side.envFileVars,
+    secrets: side.secrets,
+    where: (p) => ({ file: abs, ...source.where(p) }),
+  };
+}

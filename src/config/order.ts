@@ -1,0 +1,65 @@
+// Start order from `after`: topological, and stable (written order wherever it is free).
+import { didYouMean } from './suggest.js';
+import { oneOf } from './describe.js';
+
+export interface Ordered {
+  name: string;
+  after: readonly string[];
+}
+
+export interface OrderProblem {
+  name: string; // the service whose `after` is wrong
+  message: string;
+}
+
+export type OrderResult<T> = { ok: true; ordered: T[] } | { ok: false; problems: OrderProblem[] };
+
+function unknownNames<T extends Ordered>(items: readonly T[]): OrderProblem[] {
+  const names = items.map((s) => s.name);
+  const problems: OrderProblem[] = [];
+  for (const s of items) {
+    for (const dep of s.after) {
+      if (dep === s.name) problems.push({ name: s.name, message: `${s.name} cannot come after itself` });
+      else if (!names.includes(dep)) {
+        const others = names.filter((n) => n !== s.name);
+        const hint = didYouMean(dep, others) || (others.length > 0 ? `; services are ${oneOf(others, 'and')}` : '; there are no other services');
+        problems.push({ name: s.name, message: `unknown service "${dep}"${hint}` });
+      }
+    }
+  }
+  return problems;
+}
+
+/** One cycle among `stuck`, written from its first service: a → b → c → a. */
+function findCycle<T extends Ordered>(stuck: readonly T[]): string[] {
+  const byName = new Map(stuck.map((s) => [s.name, s]));
+  const trail: string[] = [];
+  let at = stuck[0]!;
+  while (!trail.includes(at.name)) {
+    trail.push(at.name);
+    at = byName.get(at.after.find((d) => byName.has(d))!)!;
+  }
+  const cycle = trail.slice(trail.indexOf(at.name));
+  const first = stuck.find((s) => cycle.includes(s.name))!.name; // start where the reader meets it first
+  const i = cycle.indexOf(first);
+  return [...cycle.slice(i), ...cycle.slice(0, i), first];
+}
+
+export function orderByAfter<T extends Ordered>(items: readonly T[]): OrderResult<T> {
+  const unknown = unknownNames(items);
+  if (unknown.length > 0) return { ok: false, problems: unknown };
+  const placed = new Set<string>();
+  const ordered: T[] = [];
+  let rest = [...items];
+  while (rest.length > 0) {
+    const next = rest.find((s) => s.after.every((d) => placed.has(d)));
+    if (next === undefined) {
+      const cycle = findCycle(rest);
+      return { ok: false, problems: [{ name: cycle[0]!, message: `cycle ${cycle.join(' → ')}` }] };
+    }
+    placed.add(next.name);
+    ordered.push(next);
+    rest = rest.filter((s) => s !== next);
+  }
+  return { ok: true, ordered };
+}

@@ -1,0 +1,85 @@
+// The config file's shape (DESIGN §2), strict: an unknown key is an error.
+// Defaults are not here; plan/defaults.ts applies them, so `berth plan` can show them.
+import { z } from 'zod';
+import { expected } from './describe.js';
+import { count, duration, flag, mode, signal, simpleName, text, SIMPLE_NAME, SIMPLE_NAME_RULE } from './scalars.js';
+import { command, envMap, listen, pathList, readyFile, resource, secretName } from './values.js';
+import { probe } from './probe.js';
+
+const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: (i) => expected(what, i.input) });
+const mapping = <T extends z.core.$ZodLooseShape>(shape: T, what: string) => z.strictObject(shape, { error: (i) => expected(what, i.input) });
+
+export const PRESETS = ['php-fpm', 'nginx'] as const;
+export const RESTART_POLICIES = ['never', 'on-failure', 'always'] as const;
+export const LOG_FORMATS = ['json', 'pretty', 'raw'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+const user = text('a user name or uid[:gid]');
+
+export const taskSchema = mapping(
+  {
+    name: simpleName.optional(),
+    cwd: text('a directory').optional(),
+    command,
+    shell: flag.optional(),
+    env: envMap.optional(),
+    user: user.optional(),
+    timeout: duration.optional(),
+    retries: count.optional(),
+    retryDelay: duration.optional(),
+    optional: flag.optional(),
+    skip: flag.optional(),
+    requires: pathList('a path or a list of paths').optional(),
+  },
+  'a task: a mapping with name and command',
+);
+
+export const dirSchema = mapping(
+  { path: text('a directory path'), owner: user.optional(), mode: mode.optional() },
+  'a directory: { path, owner, mode }',
+);
+
+export const serviceSchema = mapping(
+  {
+    preset: z.enum(PRESETS).optional(),
+    command: command.optional(),
+    shell: flag.optional(),
+    cwd: text('a directory').optional(),
+    env: envMap.optional(),
+    user: user.optional(),
+    ready: probe.optional(),
+    readyTimeout: duration.optional(),
+    stopSignal: signal.optional(),
+    stopTimeout: duration.optional(),
+    restart: z.enum(RESTART_POLICIES).optional(),
+    maxRestarts: count.optional(),
+    main: flag.optional(),
+    after: list(text('a service name'), 'a list of service names').optional(),
+    requires: pathList('a path or a list of paths').optional(),
+    dirs: list(dirSchema, 'a list of directories').optional(),
+  },
+  'a service: a mapping of its settings',
+);
+
+const serviceName = z.string().regex(SIMPLE_NAME, { error: (i) => `${JSON.stringify(i.input)} is not a valid service name: ${SIMPLE_NAME_RULE}` });
+
+export const configSchema = mapping(
+  {
+    readyFile: readyFile.optional(),
+    shutdownTimeout: duration.optional(),
+    log: mapping({ format: z.enum(LOG_FORMATS).optional(), level: z.enum(LOG_LEVELS).optional() }, 'a mapping like { format: json, level: info }').optional(),
+    env: envMap.optional(),
+    envFile: pathList('a file name or a list of them').optional(),
+    secrets: list(secretName, 'a list of variable names').optional(),
+    waitFor: list(resource, 'a list of resources').optional(),
+    waitTimeout: duration.optional(),
+    health: mapping({ listen }, 'a mapping like { listen: 0.0.0.0:9090 }').optional(),
+    tasks: list(taskSchema, 'a list of tasks').optional(),
+    services: z.record(serviceName, serviceSchema, { error: (i) => expected('a mapping of service names to their settings', i.input) }).optional(),
+  },
+  'a mapping of settings (services, tasks, env, …)',
+);
+
+export type Config = z.output<typeof configSchema>;
+export type TaskConfig = z.output<typeof taskSchema>;
+export type ServiceConfig = z.output<typeof serviceSchema>;

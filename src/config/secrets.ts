@@ -1,0 +1,33 @@
+// `secrets: [NAME]`: the value comes from $NAME, or from the file named by $NAME_FILE.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Env } from './interpolate.js';
+
+export interface Secret {
+  name: string;
+  value: string;
+  fromFile?: string; // absolute, when read from NAME_FILE
+}
+
+export type SecretResult = { ok: true; secret: Secret } | { ok: false; message: string };
+
+const isSet = (v: string | undefined): v is string => v !== undefined && v !== '';
+
+/** Like the official images' file_env: an empty variable counts as unset. */
+export function readSecret(name: string, env: Env, cwd: string): SecretResult {
+  const direct = env[name];
+  const fileVar = `${name}_FILE`;
+  const named = env[fileVar];
+  if (isSet(direct) && isSet(named)) return { ok: false, message: `both ${name} and ${fileVar} are set; set only one` };
+  if (isSet(direct)) return { ok: true, secret: { name, value: direct } };
+  if (!isSet(named)) return { ok: false, message: `neither ${name} nor ${fileVar} is set; set ${name}, or ${fileVar} to a file holding it` };
+  const file = path.resolve(cwd, named);
+  try {
+    const value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    return { ok: true, secret: { name, value, fromFile: file } };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? e);
+    return { ok: false, message: `cannot read ${fileVar}=${named}: ${why}` };
+  }
+}

@@ -1,0 +1,74 @@
+// The config's composite values: commands, env maps, wait-for resources, the health listener.
+import { z } from 'zod';
+import type { Probe } from '../types.js';
+import { field, ok, fail, type Parsed } from './field.js';
+import { expected, quote } from './describe.js';
+import { parsePort, parseProbeString } from './probe.js';
+import { closest } from './suggest.js';
+
+/** A string (split later, or run by sh with `shell: true`) or an argv list. */
+export const command = field(
+  { anyOf: [{ type: 'string', pattern: '\\S' }, { type: 'array', minItems: 1, items: { type: ['string', 'number', 'boolean'] } }] },
+  (v): Parsed<string | string[]> => {
+    if (typeof v === 'string') return v.trim() === '' ? fail('the command is empty') : ok(v);
+    if (Array.isArray(v) && v.length === 0) return fail('the command is empty');
+    if (Array.isArray(v) && v.every((a) => ['string', 'number', 'boolean'].includes(typeof a))) return ok(v.map(String));
+    return fail(expected('a command as a string or a list of strings', v));
+  },
+);
+
+/** One thing or a list of them, as a list. */
+export const pathList = (what: string) =>
+  field({ anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string', minLength: 1 } }] }, (v): Parsed<string[]> => {
+    const list = typeof v === 'string' ? [v] : v;
+    return Array.isArray(list) && list.every((s) => typeof s === 'string' && s !== '') ? ok(list as string[]) : fail(expected(what, v));
+  });
+
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const envValue = field({ type: ['string', 'number', 'boolean', 'null'] }, (v) =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? ok(String(v)) : v === null ? ok('') : fail(expected('a string, a number or true/false', v)),
+);
+
+export const envMap = z.record(
+  z.string().regex(/^[^=\0]+$/, { error: (i) => `${quote(String(i.input))} cannot be an environment variable name (it is empty or holds "=")` }),
+  envValue,
+  { error: (i) => expected('a mapping of NAME: value', i.input) },
+);
+
+export const secretName = field({ type: 'string', pattern: ENV_NAME.source }, (v) =>
+  typeof v === 'string' && ENV_NAME.test(v) ? ok(v) : fail(expected('a variable name like POSTGRES_PASSWORD', v)),
+);
+
+/** A readyFile: a path, or false for none ("false" too, for ${BERTH_READY_FILE:-false}). */
+export const readyFile = field({ anyOf: [{ const: false }, { type: 'string', minLength: 1 }] }, (v): Parsed<string | false> =>
+  v === false || v === 'false' ? ok(false) : typeof v === 'string' && v !== '' ? ok(v) : fail(expected('a path or false', v)),
+);
+
+export type Resource = Exclude<Probe, { kind: 'exec' | 'log' | 'fastcgi' }>;
+const RESOURCES = 'tcp://host:port, http://…, https://…, unix:/path or file:/path';
+
+export function parseResource(v: unknown): Parsed<Resource> {
+  if (typeof v !== 'string') return fail(expected(`a resource like ${RESOURCES}`, v));
+  const scheme = /^([a-z][\w+.-]*):/i.exec(v.trim())?.[1]?.toLowerCase();
+  const r = parseProbeString(v);
+  if (scheme === 'tcp' && !(r.ok && r.value.kind === 'tcp' && r.value.host !== undefined)) {
+    return fail(`expected tcp://host:port with a port from 1 to 65535, got ${quote(v)}`);
+  }
+  if (r.ok) return r as Parsed<Resource>;
+  if (/^[^/\s:]+:\d+$/.test(v.trim())) return fail(`unknown resource ${quote(v)}; did you mean "tcp://${v.trim()}"?`);
+  const near = scheme === undefined ? undefined : closest(`${scheme}:`, ['tcp:', 'http:', 'https:', 'unix:', 'file:']);
+  if (near === `${scheme}:`) return r; // a known scheme written wrong: its own message
+  if (near === undefined) return fail(`unknown resource ${quote(v)}; expected ${RESOURCES}`);
+  return fail(`unknown resource ${quote(v)}; expected ${RESOURCES}; did you mean "${near}"?`);
+}
+
+export const resource = field({ type: 'string', pattern: '^\\s*(?:[Tt][Cc][Pp]:(?://)?(?:\\[[^\\]]+\\]|[^:/]+):\\d+\\s*$|[Hh][Tt][Tt][Pp][Ss]?://.|[Uu][Nn][Ii][Xx]:.|[Ff][Ii][Ll][Ee]:.)' }, parseResource);
+
+/** health.listen: host:port, :port or a port alone (all interfaces). */
+export const listen = field({ anyOf: [{ type: 'string', pattern: '^(?:\\[[^\\]]+\\]|[^:]*)?:?\\d+$' }, { type: 'integer', minimum: 1, maximum: 65535 }] }, (v): Parsed<{ host: string; port: number }> => {
+  const m = /^(?:(\[[^\]]+\]|[^:]*):)?(\d+)$/.exec(String(typeof v === 'number' || typeof v === 'string' ? v : ''));
+  const port = m ? parsePort(m[2]!) : undefined;
+  if (!m || port === undefined) return fail(expected('host:port like 0.0.0.0:9090', v));
+  return ok({ host: m[1]?.replace(/^\[|\]$/g, '') || '0.0.0.0', port });
+});

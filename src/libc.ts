@@ -1,0 +1,139 @@
+// The few C library calls Node has no API for, through koffi, loaded once on first use.
+// loadLibc() returns undefined when koffi or the C library cannot load: the caller logs
+// one warning (LIBC_MISSING_HINT) and goes on without reaping or terminal hand-over.
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+
+/** A failed call: errno as a number and its name (EPERM, ECHILD …). */
+export interface CallError {
+  errno: number;
+  code: string;
+}
+export type CallResult<T> = { ok: true; value: T } | ({ ok: false } & CallError);
+
+export interface WaitStatus {
+  /** 0: the process has not exited yet (WNOHANG) */
+  pid: number;
+  exitCode?: number;
+  signal?: string;
+}
+
+export interface Libc {
+  /** waitpid(pid, &status, WNOHANG) */
+  waitpidNoHang(pid: number): CallResult<WaitStatus>;
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1) */
+  setChildSubreaper(): CallResult<void>;
+  tcgetpgrp(fd: number): CallResult<number>;
+  tcsetpgrp(fd: number, pgid: number): CallResult<void>;
+  getpgrp(): number;
+  setpgid(pid: number, pgid: number): CallResult<void>;
+  /** signal(signo, SIG_IGN | SIG_DFL | a previous value); returns the previous disposition */
+  setSignalDisposition(signal: NodeJS.Signals, disposition: Disposition): CallResult<Disposition>;
+  /** fcntl(fd, F_SETFD, 0): let fd survive exec (Node marks 0-2 close-on-exec) */
+  clearCloseOnExec(fd: number): CallResult<void>;
+  /** sigprocmask(SIG_SETMASK, {}): unblock every signal before exec */
+  unblockAllSignals(): CallResult<void>;
+  /** execvp(file, argv): returns only when it failed */
+  execvp(file: string, argv: string[]): CallError;
+}
+
+/** SIG_DFL is 0, SIG_IGN is 1; anything else is a handler's address, kept only to restore it. */
+export type Disposition = bigint;
+export const SIG_DFL: Disposition = 0n;
+export const SIG_IGN: Disposition = 1n;
+
+export const LIBC_MISSING_HINT =
+  'cannot load the C library through koffi: zombies will not be reaped and the terminal stays with berth; run with docker run --init or tini';
+
+const PR_SET_CHILD_SUBREAPER = 36;
+const WNOHANG = 1;
+const F_SETFD = 2;
+const SIG_SETMASK = 2;
+const SIGSET_BYTES = 128;
+
+let loaded: { libc?: Libc; error?: string } | undefined;
+
+/** The C library, or undefined (see libcLoadError for why). */
+export function loadLibc(): Libc | undefined {
+  loaded ??= tryLoad();
+  return loaded.libc;
+}
+
+export function libcLoadError(): string | undefined {
+  loadLibc();
+  return loaded?.error;
+}
+
+function tryLoad(): { libc?: Libc; error?: string } {
+  if (process.platform !== 'linux') return { error: `not Linux (${process.platform})` };
+  try {
+    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+    // null: the symbols already in the process, so glibc and musl both work
+    return { libc: bind(koffi, koffi.load(null)) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function bind(koffi: typeof import('koffi'), lib: import('koffi').LibraryHandle): Libc {
+  const waitpid = lib.func('int waitpid(int pid, _Out_ int *status, int options)');
+  const prctl = lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)');
+  const tcgetpgrp = lib.func('int tcgetpgrp(int fd)');
+  const tcsetpgrp = lib.func('int tcsetpgrp(int fd, int pgrp)');
+  const getpgrp = lib.func('int getpgrp(void)');
+  const setpgid = lib.func('int setpgid(int pid, int pgid)');
+  // sighandler_t as an integer: only SIG_DFL, SIG_IGN and values signal() gave back pass through
+  const signal = lib.func('intptr_t signal(int signum, intptr_t handler)');
+  const fcntl = lib.func('int fcntl(int fd, int cmd, ...)');
+  const sigprocmask = lib.func('int sigprocmask(int how, const uint8_t *set, uint8_t *oldset)');
+  const execvp = lib.func('int execvp(const char *file, const char **argv)');
+
+  const fail = (): { ok: false } & CallError => ({ ok: false, ...lastError(koffi) });
+  const unit = (rc: number): CallResult<void> => (rc === -1 ? fail() : { ok: true, value: undefined });
+
+  return {
+    waitpidNoHang(pid) {
+      const status = [0];
+      const rc = waitpid(pid, status, WNOHANG) as number;
+      return rc === -1 ? fail() : { ok: true, value: decodeStatus(rc, status[0] ?? 0) };
+    },
+    setChildSubreaper: () => unit(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)),
+    tcgetpgrp(fd) {
+      const rc = tcgetpgrp(fd) as number;
+      return rc === -1 ? fail() : { ok: true, value: rc };
+    },
+    tcsetpgrp: (fd, pgid) => unit(tcsetpgrp(fd, pgid)),
+    getpgrp: () => getpgrp() as number,
+    setpgid: (pid, pgid) => unit(setpgid(pid, pgid)),
+    setSignalDisposition(name, disposition) {
+      const prev = signal(constants.signals[name], disposition) as number | bigint;
+      return BigInt(prev) === -1n ? fail() : { ok: true, value: BigInt(prev) };
+    },
+    clearCloseOnExec: (fd) => unit(fcntl(fd, F_SETFD, 'int', 0)),
+    unblockAllSignals: () => unit(sigprocmask(SIG_SETMASK, Buffer.alloc(SIGSET_BYTES), null)),
+    execvp(file, argv) {
+      execvp(file, [...argv, null]);
+      return lastError(koffi);
+    },
+  };
+}
+
+function lastError(koffi: typeof import('koffi')): CallError {
+  const errno = koffi.errno();
+  return { errno, code: errnoName(errno) };
+}
+
+const errnoNames = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+const signalNames = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+export function errnoName(errno: number): string {
+  return errnoNames.get(errno) ?? `errno ${errno}`;
+}
+
+/** The wait status word as Node reports a child's end: an exit code or a signal name. */
+export function decodeStatus(pid: number, status: number): WaitStatus {
+  if (pid === 0) return { pid };
+  const termSig = status & 0x7f;
+  if (termSig === 0) return { pid, exitCode: (status >> 8) & 0xff };
+  return { pid, signal: signalNames.get(termSig) ?? `SIG${termSig}` };
+}

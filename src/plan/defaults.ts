@@ -1,0 +1,20 @@
+// DESIGN §2's defaults, in one place, so the plan and its printout agree.
+import type { LogLevel, RestartPolicy } from '../types.js';
+
+export const DEFAULTS = {
+  readyTimeoutMs: 60_000,
+  waitTimeoutMs: 60_000,
+  stopTimeoutMs: 8_000,
+  shutdownTimeoutMs: 9_000,
+  restart: 'never' as RestartPolicy,
+  maxRestarts: 5,
+  retries: 0,
+  retryDelayMs: 1_000, // DESIGN is silent; 1 s, as the restart backoff starts
+  stopSignal: 'SIGTERM' as NodeJS.Signals,
+  logLevel: 'info' as LogLevel,
+} as const;
+
+/** `/run/berth/ready` for root, `/tmp/berth-UID/ready` for anyone else (who cannot write /run). */
+export function defaultReadyFile(uid: number): string {
+  return uid === 0 ? '/run/berth/ready' : `/tmp/berth-${uid}/ready`;
+}

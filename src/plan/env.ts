@@ -1,0 +1,26 @@
+// A child's environment, lowest first: berth's own, envFile, top `env`, its own `env`,
+// then secrets. envKeys names what berth set, never a value.
+import type { Secret } from '../config/secrets.js';
+
+export interface EnvLayers {
+  inherited: Record<string, string | undefined>;
+  envFile?: Record<string, string>;
+  top?: Record<string, string>;
+  own?: Record<string, string>;
+  secrets?: readonly Secret[];
+}
+
+export function mergeEnv(layers: EnvLayers): { env: Record<string, string>; envKeys: string[] } {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(layers.inherited)) if (v !== undefined) env[k] = v;
+  const keys = new Set<string>();
+  for (const layer of [layers.envFile, layers.top, layers.own]) {
+    for (const [k, v] of Object.entries(layer ?? {})) (env[k] = v, keys.add(k));
+  }
+  for (const s of layers.secrets ?? []) {
+    env[s.name] = s.value;
+    keys.add(s.name);
+    if (s.fromFile !== undefined) delete env[`${s.name}_FILE`]; // an image's own entrypoint would refuse both set
+  }
+  return { env, envKeys: [...keys].sort() };
+}

@@ -1,0 +1,62 @@
+// `berth plan`: the resolved plan for a person. Env keys, never their values.
+import type { Plan, ProcessPlan, ServicePlan, TaskPlan } from '../types.js';
+import { joinShellWords } from '../config/shell-words.js';
+import { formatDuration } from '../config/duration.js';
+import { maskSecrets, probeText } from './json.js';
+
+const row = (label: string, value: string) => `     ${label.padEnd(9)} ${value}`;
+const list = (items: readonly string[]) => (items.length === 0 ? '(none)' : items.join(', '));
+
+function processRows(p: ProcessPlan, mask: (s: string) => string): string[] {
+  const rows = [row('cwd', p.cwd), row(p.shell ? 'shell' : 'run', mask(p.shell ? p.argv[2] ?? '' : joinShellWords(p.argv))), row('env', list(p.envKeys))];
+  if (p.user !== undefined) rows.push(row('user', p.user));
+  if (p.requires.length > 0) rows.push(row('requires', list(p.requires)));
+  if (p.source !== undefined) rows.push(row('from', p.source));
+  return rows;
+}
+
+function taskLines(t: TaskPlan, i: number, mask: (s: string) => string): string[] {
+  const limits = [
+    t.timeoutMs === undefined ? 'no time limit' : `time limit ${formatDuration(t.timeoutMs)}`,
+    t.retries === 0 ? 'no retries' : `${t.retries} ${t.retries === 1 ? 'retry' : 'retries'} ${formatDuration(t.retryDelayMs)} apart`,
+    t.optional ? 'optional: a failure is logged and the rest go on' : 'must succeed',
+  ];
+  return [`  ${i + 1}. ${t.name}${t.skip ? ' (skipped: skip is true)' : ''}`, ...processRows(t, mask), row('then', limits.join(', '))];
+}
+
+function serviceLines(s: ServicePlan, i: number, mask: (s: string) => string): string[] {
+  const tags = [s.main ? 'main' : '', s.preset ? `preset ${s.preset}` : '', s.after.length ? `after ${s.after.join(', ')}` : ''].filter(Boolean);
+  const within = s.readyTimeoutMs === 0 ? 'waiting forever' : `within ${formatDuration(s.readyTimeoutMs)}`;
+  const restart = s.restart === 'never' ? 'never (its exit stops the container)' : `${s.restart}, at most ${s.maxRestarts} times in 60s`;
+  const lines = [
+    `  ${i + 1}. ${s.name}${tags.length ? ` (${tags.join('; ')})` : ''}`,
+    ...processRows(s, mask),
+    row('ready', s.ready ? `${mask(probeText(s.ready))}, ${within}` : 'once started (no probe)'),
+    row('stop', `${s.stopSignal}, then SIGKILL after ${formatDuration(s.stopTimeoutMs)}`),
+    row('restart', restart),
+  ];
+  for (const d of s.dirs) {
+    const how = [d.owner, d.mode === undefined ? undefined : `0${d.mode.toString(8)}`].filter(Boolean).join(', ');
+    lines.push(row('dir', how ? `${d.path} (${how})` : d.path));
+  }
+  return lines;
+}
+
+export function formatPlan(plan: Plan): string {
+  const mask = (s: string) => maskSecrets(s, plan.secretValues);
+  const lines = [
+    `config     ${plan.configFile ?? '(none: the command alone)'}`,
+    `paths      relative to ${plan.baseDir}`,
+    `ready file ${plan.readyFile === false ? '(none)' : plan.readyFile}`,
+    `log        ${plan.log.format}, level ${plan.log.level}`,
+    `shutdown   within ${formatDuration(plan.shutdownTimeoutMs)}`,
+  ];
+  if (plan.waitFor.length > 0) lines.push(`wait for   ${plan.waitFor.join(', ')} (up to ${plan.waitTimeoutMs === 0 ? 'forever' : formatDuration(plan.waitTimeoutMs)})`);
+  if (plan.health) lines.push(`health     http://${plan.health.host}:${plan.health.port}/livez and /readyz`);
+  if (plan.secretValues.length > 0) lines.push(`secrets    ${plan.secretValues.length} value(s), shown as *** in child output`);
+  lines.push('', plan.tasks.length ? 'tasks, in order:' : 'tasks: none');
+  plan.tasks.forEach((t, i) => lines.push(...taskLines(t, i, mask)));
+  lines.push('', plan.services.length ? 'services, in start order:' : 'services: none (berth runs the tasks, then exits)');
+  plan.services.forEach((s, i) => lines.push(...serviceLines(s, i, mask)));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,44 @@
+// `berth plan --json`: the plan as data, without any env value or secret.
+import type { Plan, Probe, ProcessPlan, ServicePlan, TaskPlan } from '../types.js';
+import { joinShellWords } from '../config/shell-words.js';
+
+/** A secret that ended up in an argv or a path is shown as ***. */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.filter((s) => s !== '').reduce((t, s) => t.split(s).join('***'), text);
+}
+
+export function probeText(p: Probe): string {
+  switch (p.kind) {
+    case 'unix':
+    case 'file':
+      return `${p.kind}:${p.path}`;
+    case 'tcp':
+      return p.host === undefined ? `tcp:${p.port}` : `tcp:${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`;
+    case 'http':
+      return p.status === undefined ? p.url : `${p.url} (status ${p.status})`;
+    case 'exec':
+      return `exec: ${joinShellWords(p.argv)}`;
+    case 'log':
+      return `log: /${p.regex}/`;
+    case 'fastcgi':
+      return `fastcgi: ${p.address} ${p.path}${p.expect === undefined ? '' : ` expecting "${p.expect}"`}`;
+  }
+}
+
+function processJson(p: ProcessPlan, mask: (s: string) => string) {
+  const { env: _values, argv, ...rest } = p;
+  return { ...rest, argv: argv.map(mask) };
+}
+
+export function planToJson(plan: Plan) {
+  const mask = (s: string) => maskSecrets(s, plan.secretValues);
+  const { secretValues: _secrets, tasks, services, ...top } = plan;
+  return {
+    ...top,
+    tasks: tasks.map((t: TaskPlan) => processJson(t, mask)),
+    services: services.map((s: ServicePlan) => processJson(s, mask)),
+    startOrder: services.map((s) => s.name),
+  };
+}
+
+export type PlanJson = ReturnType<typeof planToJson>;

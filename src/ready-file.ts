@@ -1,0 +1,96 @@
+// The ready file (DESIGN §5): present only while every service is ready, replaced atomically,
+// and trusted by `berth health` only when it names the live berth that wrote it.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { processInfo, processStartTime } from './proc.js';
+
+export interface ReadyFile {
+  pid: number;
+  /** berth's start, ms since the epoch, as processStartTime(pid) computes it */
+  startTime: number;
+  readyAt: number; // ms since the epoch
+  services: Record<string, { pid: number; readyAt: number }>;
+}
+
+export type FileResult = { ok: true } | { ok: false; error: string };
+
+/** /run/berth/ready for root, /tmp/berth-UID/ready for anyone else. */
+export function defaultReadyFile(uid: number): string {
+  return uid === 0 ? '/run/berth/ready' : `/tmp/berth-${uid}/ready`;
+}
+
+/** Write to a temp file in the same directory, then rename: a reader sees the old file or the new one, never half. */
+export function writeReadyFile(path: string, content: ReadyFile): FileResult {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const created = mkdirSync(dir, { recursive: true, mode: 0o755 });
+    if (created) for (const d of chain(created, dir)) chmodSync(d, 0o755); // the umask may have narrowed them
+    const st = lstatSync(dir);
+    if (!st.isDirectory()) return { ok: false, error: `cannot write ready file ${path}: ${dir} is not a directory` };
+    if (st.mode & 0o002 && !(st.mode & 0o1000)) return { ok: false, error: `refusing to write ready file ${path}: anyone may replace files in ${dir} (mode ${(st.mode & 0o7777).toString(8)}, no sticky bit)` };
+    writeFileSync(tmp, `${JSON.stringify(content)}\n`, { mode: 0o644, flag: 'wx' }); // wx: never follow a planted symlink
+    chmodSync(tmp, 0o644);
+    renameSync(tmp, path);
+    return { ok: true };
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created
+    }
+    return { ok: false, error: `cannot write ready file ${path}: ${(e as Error).message}` };
+  }
+}
+
+export function removeReadyFile(path: string): FileResult {
+  try {
+    unlinkSync(path);
+    return { ok: true };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true };
+    return { ok: false, error: `cannot remove ready file ${path}: ${(e as Error).message}` };
+  }
+}
+
+/** `berth health`: ok only for a file naming a live process that started when the file says. */
+export function checkHealth(path: string): { ok: boolean; reason: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, reason: code === 'ENOENT' ? `not ready: no ready file at ${path}` : `cannot read ${path}: ${(e as Error).message}` };
+  }
+  let data: Partial<ReadyFile>;
+  try {
+    data = JSON.parse(text) as Partial<ReadyFile>;
+  } catch {
+    return { ok: false, reason: `${path} is not valid JSON` };
+  }
+  if (typeof data !== 'object' || data === null || !Number.isInteger(data.pid) || typeof data.startTime !== 'number') {
+    return { ok: false, reason: `${path} does not hold a pid and a startTime` };
+  }
+  const pid = data.pid!;
+  const started = processStartTime(pid);
+  if (started === undefined) {
+    const why = processInfo(pid) ? 'is a zombie, or /proc cannot say when it started' : 'is not running';
+    return { ok: false, reason: `not ready: pid ${pid} named in ${path} ${why} (a file left by an earlier run)` };
+  }
+  if (started !== data.startTime) {
+    return { ok: false, reason: `not ready: pid ${pid} started at ${iso(started)}, not at ${iso(data.startTime)} as ${path} says: another process now has that pid (a file left by an earlier run)` };
+  }
+  const names = Object.keys(data.services ?? {});
+  return { ok: true, reason: `ready since ${iso(data.readyAt)}: ${names.length} service(s)${names.length ? ` (${names.join(', ')})` : ''}, berth pid ${pid}` };
+}
+
+const iso = (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+
+/** from, and each directory below it down to to */
+function chain(from: string, to: string): string[] {
+  const out = [from];
+  let d = from;
+  for (const part of relative(from, to).split(sep).filter(Boolean)) out.push((d = join(d, part)));
+  return out;
+}

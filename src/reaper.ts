@@ -1,0 +1,197 @@
+// Reaps the zombies berth did not spawn. libuv reaps its own children with waitpid(pid)
+// on SIGCHLD and must keep doing so, so berth never calls waitpid(-1): it finds its
+// orphaned zombies in /proc and waits for each by pid.
+import { readdirSync, readFileSync } from 'node:fs';
+import { LIBC_MISSING_HINT, libcLoadError, loadLibc, type Libc } from './libc.js';
+import type { Pid1 } from './pid1.js';
+import type { EventLog } from './types.js';
+
+export interface ProcChild {
+  pid: number;
+  /** R, S, D, T, Z … as in /proc/PID/stat */
+  state: string;
+  /** the kernel's 15-character command name */
+  comm: string;
+}
+
+/**
+ * The children of ppid, from /proc/*\/stat only. To move into proc.ts.
+ * A process that vanishes while being read is left out.
+ */
+export function listChildren(ppid: number, procRoot = '/proc'): ProcChild[] {
+  const children: ProcChild[] = [];
+  for (const name of readdirSync(procRoot)) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`${procRoot}/${name}/stat`, 'latin1');
+    } catch {
+      continue;
+    }
+    const entry = parseStat(stat);
+    if (entry?.ppid === ppid) children.push({ pid: entry.pid, state: entry.state, comm: entry.comm });
+  }
+  return children;
+}
+
+/** "PID (COMM) STATE PPID …"; COMM may itself hold spaces and parentheses. */
+export function parseStat(stat: string): (ProcChild & { ppid: number }) | undefined {
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const [state, ppid] = stat.slice(close + 2).split(' ', 2);
+  if (!state || !ppid) return undefined;
+  return { pid: Number(stat.slice(0, open - 1)), comm: stat.slice(open + 1, close), state, ppid: Number(ppid) };
+}
+
+export interface Reaper {
+  stop(): void;
+  /** live processes re-parented to berth that it did not spawn */
+  adopted(): number[];
+  /** calls fn after every scan; returns its remover */
+  onScan(fn: () => void): () => void;
+}
+
+export interface ReaperOptions {
+  log: EventLog;
+  /** true for every pid berth spawned: libuv reaps those */
+  isOwnChild: (pid: number) => boolean;
+  libc?: Libc;
+}
+
+/** Reap orphaned zombies on SIGCHLD. undefined when the C library could not load. */
+export function startReaper(opts: ReaperOptions): Reaper | undefined {
+  const libc = opts.libc ?? loadLibc();
+  if (!libc) return undefined;
+  const self = process.pid;
+  const listeners = new Set<() => void>();
+  let scheduled = false;
+  let stopped = false;
+
+  const scan = (): void => {
+    scheduled = false;
+    if (stopped) return;
+    const zombies = listChildren(self).filter((c) => c.state === 'Z');
+    const owned = zombies.length ? ownedBy(opts.isOwnChild) : undefined;
+    for (const child of zombies) if (!owned?.(child.pid)) reap(libc, child, opts.log);
+    for (const fn of [...listeners]) fn();
+  };
+  // SIGCHLDs coalesce: one scan is pending at most, and a SIGCHLD that lands while a
+  // scan runs is handled after it, so it schedules the next one.
+  const onSigchld = (): void => {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    setImmediate(scan);
+  };
+
+  process.on('SIGCHLD', onSigchld);
+  onSigchld(); // zombies from before berth listened
+  return {
+    stop() {
+      stopped = true;
+      process.off('SIGCHLD', onSigchld);
+    },
+    adopted() {
+      const owned = ownedBy(opts.isOwnChild);
+      return listChildren(self)
+        .filter((c) => c.state !== 'Z' && c.state !== 'X' && !owned(c.pid))
+        .map((c) => c.pid);
+    },
+    onScan(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+  };
+}
+
+function reap(libc: Libc, child: ProcChild, log: EventLog): void {
+  const r = libc.waitpidNoHang(child.pid);
+  // pid 0: a thread-group leader whose other threads still run; its SIGCHLD comes later
+  if (!r.ok || r.value.pid === 0) return;
+  const { exitCode, signal } = r.value;
+  log.debug('reaped', { pid: child.pid, command: child.comm, exitCode, signal }, `reaped orphan ${child.pid} (${child.comm})`);
+}
+
+/**
+ * isOwnChild, backed by the child processes Node itself still tracks: a pid spawned
+ * outside child.ts (a library's spawn) must never be reaped behind libuv's back either.
+ */
+function ownedBy(isOwnChild: (pid: number) => boolean): (pid: number) => boolean {
+  const node = nodeChildPids();
+  return (pid) => isOwnChild(pid) || node.has(pid);
+}
+
+type HandleList = () => Array<{ pid?: unknown }>;
+
+function nodeChildPids(): Set<number> {
+  // an internal but long-stable API: ref'd handles, ChildProcess ones carry their pid
+  const handles = (process as unknown as { _getActiveHandles?: HandleList })._getActiveHandles?.() ?? [];
+  return new Set(handles.flatMap((h) => (typeof h?.pid === 'number' ? [h.pid] : [])));
+}
+
+/** prctl(PR_SET_CHILD_SUBREAPER): orphans come back to berth when it is not PID 1. */
+export function becomeSubreaper(libc: Libc | undefined = loadLibc()): boolean {
+  if (process.pid === 1) return true;
+  return libc?.setChildSubreaper().ok ?? false;
+}
+
+/**
+ * PID 1 duties for the supervisor (src/pid1.ts). undefined, after one warning, when
+ * the C library cannot load.
+ */
+export function loadPid1(log: EventLog): Pid1 | undefined {
+  const libc = loadLibc();
+  if (!libc) {
+    log.warn('pid1.unavailable', { reason: libcLoadError() }, LIBC_MISSING_HINT);
+    return undefined;
+  }
+  return {
+    start(opts) {
+      if (!becomeSubreaper(libc)) {
+        opts.log.warn('pid1.subreaper', { pid: process.pid }, 'could not become a child subreaper: daemonized descendants will not be ended at shutdown');
+      }
+      const reaper = startReaper({ ...opts, libc })!;
+      return { stop: reaper.stop, adopted: reaper.adopted, endAdopted: (ms) => endAdopted(reaper, ms) };
+    },
+  };
+}
+
+/** SIGTERM every adopted process (and those adopted meanwhile), SIGKILL what is left after ms. */
+export async function endAdopted(reaper: Reaper, ms: number): Promise<void> {
+  const termed = new Set<number>();
+  const termNew = (): boolean => {
+    const alive = reaper.adopted();
+    for (const pid of alive.filter((p) => !termed.has(p))) {
+      termed.add(pid);
+      signal(pid, 'SIGTERM');
+    }
+    return alive.length === 0;
+  };
+  if (await settled(reaper, termNew, ms)) return;
+  for (const pid of reaper.adopted()) signal(pid, 'SIGKILL');
+  await settled(reaper, () => reaper.adopted().length === 0, KILL_GRACE_MS);
+}
+
+const KILL_GRACE_MS = 1_000;
+
+/** Resolves true once done() holds after a scan, false after ms. */
+function settled(reaper: Reaper, done: () => boolean, ms: number): Promise<boolean> {
+  if (done()) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const finish = (ok: boolean): void => {
+      clearTimeout(timer);
+      off();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(done()), ms);
+    const off = reaper.onScan(() => done() && finish(true));
+  });
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // ESRCH: it ended meanwhile, a harmless race
+  }
+}

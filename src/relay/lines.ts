@@ -1,0 +1,97 @@
+// Bytes → lines, without decoding: a line ends at \n (a \r before it is dropped), and a
+// line longer than the limit is cut into pieces, never inside a UTF-8 character or a secret.
+
+/** content is buf[start, end); the eol bytes that followed it (0, 1 for \n, 2 for \r\n) are buf[end, end+eol) */
+export type EmitLine = (buf: Buffer, start: number, end: number, eol: number) => void;
+
+export const MAX_LINE_BYTES = 64 * 1024;
+
+export class LineSplitter {
+  private carry: Buffer[] = [];
+  private carryBytes = 0;
+  /** bytes kept back after a cut: one to tell a CRLF from a lone CR, more to see a whole secret */
+  private readonly tail: number;
+
+  constructor(
+    private readonly max = MAX_LINE_BYTES,
+    private readonly secrets: Buffer[] = [],
+  ) {
+    this.tail = Math.max(1, ...secrets.map((s) => s.length - 1));
+  }
+
+  push(chunk: Buffer, emit: EmitLine): void {
+    let pos = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, pos)) {
+      if (this.carryBytes === 0) {
+        this.line(chunk, pos, nl, emit);
+      } else {
+        this.carry.push(chunk.subarray(pos, nl + 1));
+        const joined = Buffer.concat(this.carry, this.carryBytes + nl + 1 - pos);
+        this.carry = [];
+        this.carryBytes = 0;
+        this.line(joined, 0, joined.length - 1, emit);
+      }
+      pos = nl + 1;
+    }
+    if (pos < chunk.length) {
+      this.carry.push(chunk.subarray(pos));
+      this.carryBytes += chunk.length - pos;
+      if (this.carryBytes >= this.max + this.tail) this.cutCarry(chunk[chunk.length - 1] === 13, emit);
+    }
+  }
+
+  /** The last line, if it had no newline. */
+  end(emit: EmitLine): void {
+    if (this.carryBytes === 0) return;
+    const buf = Buffer.concat(this.carry, this.carryBytes);
+    this.carry = [];
+    this.carryBytes = 0;
+    let start = 0;
+    while (buf.length - start > this.max) start = this.piece(buf, start, buf.length, emit);
+    emit(buf, start, buf.length, 0);
+  }
+
+  /** buf[nl] is the newline ending the line that starts at start. */
+  private line(buf: Buffer, start: number, nl: number, emit: EmitLine): void {
+    const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+    while (end - start > this.max) start = this.piece(buf, start, end, emit);
+    emit(buf, start, end, nl + 1 - end);
+  }
+
+  private cutCarry(endsWithCR: boolean, emit: EmitLine): void {
+    const buf = Buffer.concat(this.carry, this.carryBytes);
+    // a lone trailing \r may be half a CRLF: never leave it as the whole remainder
+    const keep = this.tail + (endsWithCR ? 1 : 0);
+    let start = 0;
+    while (buf.length - start >= this.max + keep) start = this.piece(buf, start, buf.length, emit);
+    this.carry = [buf.subarray(start)];
+    this.carryBytes = buf.length - start;
+  }
+
+  /** Emits one piece of at most max bytes from start; returns where the next begins. */
+  private piece(buf: Buffer, start: number, end: number, emit: EmitLine): number {
+    const cut = this.cutPoint(buf, start, end);
+    emit(buf, start, cut, 0);
+    return cut;
+  }
+
+  private cutPoint(buf: Buffer, start: number, end: number): number {
+    let cut = start + this.max;
+    // back off over UTF-8 continuation bytes (10xxxxxx) to the start of the character
+    for (let i = 0; i < 3 && (buf[cut]! & 0xc0) === 0x80; i++) cut--;
+    if ((buf[cut]! & 0xc0) === 0x80) cut = start + this.max; // not UTF-8 anyway
+    // the piece ends just before a secret that would straddle the cut; repeat until none does
+    for (let moved = this.secrets.length > 0; moved; ) {
+      moved = false;
+      for (const secret of this.secrets) {
+        const from = Math.max(start + 1, cut - secret.length + 1);
+        const at = buf.subarray(from, Math.min(end, cut + secret.length - 1)).indexOf(secret);
+        if (at !== -1 && from + at < cut) {
+          cut = from + at;
+          moved = true;
+        }
+      }
+    }
+    return cut;
+  }
+}

@@ -1,0 +1,100 @@
+// One destination's write queue: it accepts everything, writes one coalesced batch at a
+// time, and reports "full" above the high-water mark so producers pause instead of
+// growing memory. After the destination fails (EPIPE), writes are dropped and counted.
+import type { Writer } from './writers.js';
+
+export class Channel {
+  private pending: (string | Buffer)[] = [];
+  private pendingBytes = 0;
+  private inFlightBytes = 0;
+  private writing = false;
+  private full = false;
+  private idleWaiters: (() => void)[] = [];
+  closed = false;
+  dropped = 0;
+  error: Error | undefined;
+
+  constructor(
+    private readonly writer: Writer,
+    private readonly highWaterMark: number,
+    private readonly onDrain: () => void,
+  ) {}
+
+  /** Bytes accepted and not yet written (string lengths count UTF-16 units). */
+  get buffered(): number {
+    return this.pendingBytes + this.inFlightBytes;
+  }
+
+  get isFull(): boolean {
+    return this.full;
+  }
+
+  write(data: string | Buffer): boolean {
+    const n = data.length;
+    if (this.closed) {
+      this.dropped += n;
+      return true; // never hold a child back for a destination that is gone
+    }
+    if (n === 0) return !this.full;
+    this.pending.push(data);
+    this.pendingBytes += n;
+    if (!this.writing) this.next();
+    if (this.buffered > this.highWaterMark) this.full = true;
+    return !this.full;
+  }
+
+  /** Resolves when nothing is pending or in flight (written, or dropped after a failure). */
+  whenIdle(): Promise<void> {
+    if (!this.writing && this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private next(): void {
+    if (this.pending.length === 0) return this.settle();
+    const batch = coalesce(this.pending);
+    this.inFlightBytes = this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writing = true;
+    this.writer.write(batch, (err) => this.done(err ?? undefined));
+  }
+
+  private done(err: Error | undefined): void {
+    this.writing = false;
+    if (err) this.dropped += this.inFlightBytes; // some of it may have gone out: an upper bound
+    this.inFlightBytes = 0;
+    if (err) return this.fail(err);
+    this.next();
+    // half the mark: resume producers with room to spare, not one chunk at a time
+    if (this.full && this.buffered <= this.highWaterMark / 2) {
+      this.full = false;
+      this.onDrain();
+    }
+  }
+
+  private fail(err: Error): void {
+    this.closed = true;
+    this.error = err;
+    this.dropped += this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.settle();
+    if (this.full) {
+      this.full = false;
+      this.onDrain();
+    }
+  }
+
+  private settle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}
+
+/** One write per batch: strings joined (one encode), anything else concatenated. */
+function coalesce(chunks: (string | Buffer)[]): string | Buffer {
+  if (chunks.length === 1) return chunks[0]!;
+  if (chunks.every((c) => typeof c === 'string')) return chunks.join('');
+  return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+}

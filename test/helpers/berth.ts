@@ -1,0 +1,144 @@
+// Run the built berth as a user would, and read its output as parsed lines.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BERTH = join(ROOT, 'bin/berth.js');
+export const FIXTURES = join(ROOT, 'test/fixtures');
+
+export type Line = Record<string, unknown> & { event?: string; msg?: string; service?: string; stream?: string };
+
+export interface Berth {
+  proc: ChildProcess;
+  pid: number;
+  /** every stdout line, parsed when it is JSON, else { raw } */
+  lines: Line[];
+  stderr(): string;
+  stdoutText(): string;
+  /** resolves with the first line (already seen or still to come) that matches */
+  waitFor(pred: (l: Line) => boolean, timeoutMs?: number, what?: string): Promise<Line>;
+  waitForEvent(event: string, extra?: Record<string, unknown>, timeoutMs?: number): Promise<Line>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  events(event: string): Line[];
+  kill(sig?: NodeJS.Signals): void;
+}
+
+export interface StartOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** spawn wrapper, e.g. ['unshare', '--pid', '--fork', '--mount-proc'] */
+  wrap?: string[];
+  stdin?: 'ignore' | 'pipe';
+}
+
+export function startBerth(args: string[], opts: StartOptions = {}): Berth {
+  const argv = [...(opts.wrap ?? []), process.execPath, BERTH, ...args];
+  const proc = spawn(argv[0]!, argv.slice(1), {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, ...opts.env } as NodeJS.ProcessEnv,
+    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
+  });
+  const lines: Line[] = [];
+  const waiters = new Set<(l: Line) => void>();
+  let out = '';
+  let pending = '';
+  let err = '';
+  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    pending += chunk;
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const text = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      let line: Line;
+      try {
+        line = JSON.parse(text) as Line;
+      } catch {
+        line = { raw: text };
+      }
+      lines.push(line);
+      waiters.forEach((w) => w(line));
+    }
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('close', (code, signal) => resolve({ code, signal })),
+  );
+  const waitFor = (pred: (l: Line) => boolean, timeoutMs = 20_000, what = 'a matching line') =>
+    new Promise<Line>((resolve, reject) => {
+      const seen = lines.find(pred);
+      if (seen) return resolve(seen);
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stdout:\n${out.slice(-4000)}\nstderr:\n${err.slice(-2000)}`));
+      }, timeoutMs);
+      const check = (l: Line) => {
+        if (!pred(l)) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(l);
+      };
+      waiters.add(check);
+      void exited.then(() => {
+        if (!waiters.has(check)) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        reject(new Error(`berth exited before ${what}; stdout:\n${out.slice(-4000)}\nstderr:\n${err.slice(-2000)}`));
+      });
+    });
+  return {
+    proc,
+    pid: proc.pid!,
+    lines,
+    stderr: () => err,
+    stdoutText: () => out,
+    waitFor,
+    waitForEvent: (event, extra = {}, timeoutMs) =>
+      waitFor((l) => l.event === event && Object.entries(extra).every(([k, v]) => l[k] === v), timeoutMs, `event ${event} ${JSON.stringify(extra)}`),
+    exited,
+    events: (event) => lines.filter((l) => l.event === event),
+    kill: (sig = 'SIGTERM') => proc.kill(sig),
+  };
+}
+
+/** Run berth to its end; fails the test if it takes longer than timeoutMs. */
+export async function runBerth(args: string[], opts: StartOptions & { timeoutMs?: number } = {}) {
+  const b = startBerth(args, opts);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  let timer: NodeJS.Timeout | undefined;
+  const r = await Promise.race([
+    b.exited,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => {
+      b.kill('SIGKILL');
+      reject(new Error(`berth ${args.join(' ')} did not exit within ${timeoutMs} ms; stdout:\n${b.stdoutText().slice(-4000)}\nstderr:\n${b.stderr().slice(-2000)}`));
+    }, timeoutMs))),
+  ]);
+  clearTimeout(timer);
+  return { ...r, lines: b.lines, stdout: b.stdoutText(), stderr: b.stderr(), events: b.events };
+}
+
+export function tempDir(prefix = 'berth-test-'): { dir: string; write(name: string, body: string): string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return {
+    dir,
+    write(name, body) {
+      const p = join(dir, name);
+      writeFileSync(p, body);
+      return p;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** true while a process with this pid exists */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
