@@ -106,11 +106,11 @@ async function inspect(args: ParsedArgs, plan: Plan): Promise<number> {
 
 async function run(plan: Plan, env: Env): Promise<number> {
   const { createSink } = await import('./sink.js');
-  const { createLogger } = await import('./log.js');
+  const { createLogger, wantsColor } = await import('./log.js');
   const { createRelay } = await import('./relay.js');
-  const color = !env.NO_COLOR && Boolean(process.stdout.isTTY);
   const sink = createSink();
-  const log = createLogger({ format: plan.log.format, level: plan.log.level, sink, color });
+  const color = wantsColor(env, sink.isTTY());
+  const log = createLogger({ format: plan.log.format, level: plan.log.level, sink, color, secretValues: plan.secretValues });
   const relay = createRelay({ format: plan.log.format, sink, secretValues: plan.secretValues, color });
   const { supervise } = await import('./supervisor.js');
   const { loadPid1 } = await import('./reaper.js');

@@ -21,6 +21,8 @@ export interface WaitStatus {
 export interface Libc {
   /** waitpid(pid, &status, WNOHANG) */
   waitpidNoHang(pid: number): CallResult<WaitStatus>;
+  /** waitid(P_ALL, WEXITED | WNOHANG | WNOWAIT): a child that has exited (0: none), left unreaped */
+  peekExited(): CallResult<number>;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1) */
   setChildSubreaper(): CallResult<void>;
   tcgetpgrp(fd: number): CallResult<number>;
@@ -47,6 +49,12 @@ export const LIBC_MISSING_HINT =
 
 const PR_SET_CHILD_SUBREAPER = 36;
 const WNOHANG = 1;
+const WEXITED = 4;
+const WNOWAIT = 0x01000000;
+const P_ALL = 0;
+const SIGINFO_BYTES = 128;
+// si_pid follows si_signo, si_errno, si_code (and padding to 8 bytes on 64-bit)
+const SI_PID_OFFSET = process.arch === 'arm' || process.arch === 'ia32' ? 12 : 16;
 const F_SETFD = 2;
 const SIG_SETMASK = 2;
 const SIGSET_BYTES = 128;
@@ -77,6 +85,8 @@ function tryLoad(): { libc?: Libc; error?: string } {
 
 function bind(koffi: typeof import('koffi'), lib: import('koffi').LibraryHandle): Libc {
   const waitpid = lib.func('int waitpid(int pid, _Out_ int *status, int options)');
+  const waitid = lib.func('int waitid(int idtype, int id, void *info, int options)');
+  const siginfo = Buffer.alloc(SIGINFO_BYTES);
   const prctl = lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)');
   const tcgetpgrp = lib.func('int tcgetpgrp(int fd)');
   const tcsetpgrp = lib.func('int tcsetpgrp(int fd, int pgrp)');
@@ -96,6 +106,11 @@ function bind(koffi: typeof import('koffi'), lib: import('koffi').LibraryHandle)
       const status = [0];
       const rc = waitpid(pid, status, WNOHANG) as number;
       return rc === -1 ? fail() : { ok: true, value: decodeStatus(rc, status[0] ?? 0) };
+    },
+    peekExited() {
+      siginfo.fill(0);
+      const rc = waitid(P_ALL, 0, siginfo, WEXITED | WNOHANG | WNOWAIT) as number;
+      return rc === -1 ? fail() : { ok: true, value: siginfo.readInt32LE(SI_PID_OFFSET) };
     },
     setChildSubreaper: () => unit(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)),
     tcgetpgrp(fd) {

@@ -73,6 +73,7 @@ export function checkHealth(path: string): { ok: boolean; reason: string } {
     return { ok: false, reason: `${path} does not hold a pid and a startTime` };
   }
   const pid = data.pid!;
+  if (data.startTime <= 0) return { ok: false, reason: `not ready: ${path} records no start time for pid ${pid} (/proc was unreadable when berth wrote it), so it cannot be told from a leftover` };
   const started = processStartTime(pid);
   if (started === undefined) {
     const why = processInfo(pid) ? 'is a zombie, or /proc cannot say when it started' : 'is not running';

@@ -56,6 +56,8 @@ export interface ReaperOptions {
   log: EventLog;
   /** true for every pid berth spawned: libuv reaps those */
   isOwnChild: (pid: number) => boolean;
+  /** read each orphan's command for the `reaped` line (one /proc read each); default true */
+  commands?: boolean;
   libc?: Libc;
 }
 
@@ -71,9 +73,9 @@ export function startReaper(opts: ReaperOptions): Reaper | undefined {
   const scan = (): void => {
     scheduled = false;
     if (stopped) return;
-    const zombies = listChildren(self).filter((c) => c.state === 'Z');
-    const owned = zombies.length ? ownedBy(opts.isOwnChild) : undefined;
-    for (const child of zombies) if (!owned?.(child.pid)) reap(libc, child, opts.log);
+    const t0 = performance.now();
+    reapExited(libc, ownedBy(opts.isOwnChild), opts);
+    process.stderr.write(`scan ${(performance.now() - t0).toFixed(1)}ms\n`);
     for (const fn of [...listeners]) fn();
   };
   // SIGCHLDs coalesce: one scan is pending at most, and a SIGCHLD that lands while a
@@ -93,6 +95,7 @@ export function startReaper(opts: ReaperOptions): Reaper | undefined {
     },
     adopted() {
       const owned = ownedBy(opts.isOwnChild);
+      // a child that berth did not spawn can only have been re-parented to it
       return listChildren(self)
         .filter((c) => c.state !== 'Z' && c.state !== 'X' && !owned(c.pid))
         .map((c) => c.pid);
@@ -104,12 +107,42 @@ export function startReaper(opts: ReaperOptions): Reaper | undefined {
   };
 }
 
-function reap(libc: Libc, child: ProcChild, log: EventLog): void {
-  const r = libc.waitpidNoHang(child.pid);
+/**
+ * Peeks at the next exited child (waitid WNOWAIT: left unreaped) and reaps it by pid
+ * unless berth spawned it: a cost per zombie, not per process in /proc. When libuv's own
+ * zombie is next in line, peeking cannot see past it: /proc finds the rest.
+ */
+function reapExited(libc: Libc, owned: (pid: number) => boolean, opts: ReaperOptions): void {
+  let n = 0;
+  for (;;) {
+    const next = libc.peekExited();
+    if (!next.ok || next.value === 0) { process.stderr.write(`peek-loop ${n}\n`); return; } // ECHILD: no children at all
+    n++;
+    const pid = next.value;
+    const command = owned(pid) || opts.commands === false ? undefined : commandOf(pid);
+    if (owned(pid) || !reap(libc, pid, command, opts.log)) break;
+  }
+  process.stderr.write(`fallback after ${n}\n`);
+  for (const child of listChildren(process.pid)) {
+    if (child.state === 'Z' && !owned(child.pid)) reap(libc, child.pid, child.comm, opts.log);
+  }
+}
+
+function reap(libc: Libc, pid: number, command: string | undefined, log: EventLog): boolean {
+  const r = libc.waitpidNoHang(pid);
   // pid 0: a thread-group leader whose other threads still run; its SIGCHLD comes later
-  if (!r.ok || r.value.pid === 0) return;
+  if (!r.ok || r.value.pid === 0) return false;
   const { exitCode, signal } = r.value;
-  log.debug('reaped', { pid: child.pid, command: child.comm, exitCode, signal }, `reaped orphan ${child.pid} (${child.comm})`);
+  log.debug('reaped', { pid, command, exitCode, signal }, `reaped orphan ${pid} (${command ?? '?'})`);
+  return true;
+}
+
+function commandOf(pid: number): string | undefined {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.comm;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -117,8 +150,8 @@ function reap(libc: Libc, child: ProcChild, log: EventLog): void {
  * outside child.ts (a library's spawn) must never be reaped behind libuv's back either.
  */
 function ownedBy(isOwnChild: (pid: number) => boolean): (pid: number) => boolean {
-  const node = nodeChildPids();
-  return (pid) => isOwnChild(pid) || node.has(pid);
+  let node: Set<number> | undefined; // read once a scan, and only when a zombie is found
+  return (pid) => isOwnChild(pid) || (node ??= nodeChildPids()).has(pid);
 }
 
 type HandleList = () => Array<{ pid?: unknown }>;
@@ -150,7 +183,7 @@ export function loadPid1(log: EventLog): Pid1 | undefined {
       if (!becomeSubreaper(libc)) {
         opts.log.warn('pid1.subreaper', { pid: process.pid }, 'could not become a child subreaper: daemonized descendants will not be ended at shutdown');
       }
-      const reaper = startReaper({ ...opts, libc })!;
+      const reaper = startReaper({ ...(opts as ReaperOptions), libc })!;
       return { stop: reaper.stop, adopted: reaper.adopted, endAdopted: (ms) => endAdopted(reaper, ms) };
     },
   };

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type Problem } from './errors.js';
-import { readSource, type Source } from './source.js';
+import { readSource } from './source.js';
 import type { Env } from './interpolate.js';
 import { configSchema, type Config } from './schema.js';
 import { errorMap, issuesToProblems } from './issues.js';
@@ -51,22 +51,25 @@ function withoutExtensions(value: unknown): unknown {
 
 const EMPTY = 'the file is empty; expected settings like "services:" or "tasks:"';
 
-function sideFiles(raw: Record<string, unknown>, source: Source, file: string, env: Env, cwd: string) {
-  const problems: Problem[] = [];
-  const at = (p: KeyPath) => ({ file, ...source.where(p), path: displayPath(p) });
-  const envFile = configSchema.shape.envFile.safeParse(raw.envFile);
-  const files = envFile.success ? envFile.data ?? [] : [];
-  const keyPath = (i: number): KeyPath => (Array.isArray(raw.envFile) ? ['envFile', i] : ['envFile']);
-  const read = readEnvFiles(files, path.dirname(file), (i) => at(keyPath(i)));
-  problems.push(...read.problems);
-  const names = configSchema.shape.secrets.safeParse(raw.secrets);
+type Locate = (p: KeyPath) => Omit<Problem, 'message'>;
+
+/** envFile, read even when other keys are wrong, so every problem shows at once. */
+function envFilesOf(raw: Record<string, unknown>, dir: string, at: Locate) {
+  const parsed = configSchema.shape.envFile.safeParse(raw.envFile);
+  const files = parsed.success ? parsed.data ?? [] : [];
+  return readEnvFiles(files, dir, (i) => at(Array.isArray(raw.envFile) ? ['envFile', i] : ['envFile']));
+}
+
+function secretsOf(raw: Record<string, unknown>, env: Env, cwd: string, at: Locate) {
+  const parsed = configSchema.shape.secrets.safeParse(raw.secrets);
   const secrets: Secret[] = [];
-  (names.success ? names.data ?? [] : []).forEach((name, i) => {
+  const problems: Problem[] = [];
+  (parsed.success ? parsed.data ?? [] : []).forEach((name, i) => {
     const r = readSecret(name, env, cwd);
     if (r.ok) secrets.push(r.secret);
     else problems.push({ ...at(['secrets', i]), message: r.message });
   });
-  return { envFileVars: read.vars, secrets, problems };
+  return { secrets, problems };
 }
 
 export function loadConfig(file: string, env: Env, options: { cwd?: string } = {}): LoadedConfig {
@@ -82,15 +85,17 @@ export function loadConfig(file: string, env: Env, options: { cwd?: string } = {
   if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues, source, abs));
   else for (const f of checkConfig(parsed.data)) problems.push({ file: abs, ...source.where(f.path), path: displayPath(f.path), message: f.message });
   const raw = source.value !== null && typeof source.value === 'object' ? (source.value as Record<string, unknown>) : {};
-  const side = sideFiles(raw, source, abs, env, cwd);
-  problems.push(...side.problems);
+  const at: Locate = (p) => ({ file: abs, ...source.where(p), path: displayPath(p) });
+  const envFile = envFilesOf(raw, path.dirname(abs), at);
+  const secrets = secretsOf(raw, env, cwd, at);
+  problems.push(...envFile.problems, ...secrets.problems);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return {
     file: abs,
     dir: path.dirname(abs),
     config: parsed.data,
-    envFileVars: side.envFileVars,
-    secrets: side.secrets,
+    envFileVars: envFile.vars,
+    secrets: secrets.secrets,
     where: (p) => ({ file: abs, ...source.where(p) }),
   };
 }

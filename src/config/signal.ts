@@ -1,6 +1,6 @@
 // Stop signals as people write them: SIGTERM, TERM, term, 15 → "SIGTERM".
 import { constants } from 'node:os';
-import { didYouMean } from './suggest.js';
+import { closest } from './suggest.js';
 import { describeValue } from './describe.js';
 
 const SIGNALS = constants.signals as Record<string, number>;
@@ -22,5 +22,6 @@ export function parseSignal(value: unknown): ParsedSignal {
   const upper = value.trim().toUpperCase();
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
   if (name in SIGNALS) return { ok: true, signal: name as NodeJS.Signals };
-  return { ok: false, message: `unknown signal ${JSON.stringify(value)}${didYouMean(name, NAMES)}` };
+  const near = closest(name.slice(3), NAMES.map((n) => n.slice(3))); // compare what follows SIG, or SIGFOO is "near" SIGIOT
+  return { ok: false, message: `unknown signal ${JSON.stringify(value)}${near ? `; did you mean "SIG${near}"?` : ''}` };
 }

@@ -21,13 +21,17 @@ export interface Source {
 const SYNTAX: Record<string, string> = {
   DUPLICATE_KEY: 'this key appears twice in the same mapping',
   TAB_AS_INDENT: 'tabs cannot indent YAML; use spaces',
+  MULTIPLE_DOCS: 'the file holds more than one YAML document (---); berth reads one',
 };
+
+const MAX_ALIASES = 1000; // a "billion laughs" file must not hang berth at start
 
 class Walker {
   readonly problems: Problem[] = [];
   readonly failed: KeyPath[] = [];
   readonly keys = new Map<string, Position>();
   readonly values = new Map<string, Position>();
+  private aliases = 0;
 
   constructor(
     private readonly doc: Document,
@@ -47,8 +51,12 @@ class Walker {
   value(node: unknown, path: KeyPath, depth = 0): unknown {
     if (depth > 64) return this.problem(path, node as Node, 'aliases nest too deep (a loop?)');
     if (isAlias(node)) {
+      if (++this.aliases > MAX_ALIASES) {
+        if (this.aliases === MAX_ALIASES + 1) this.problem(path, node, `more than ${MAX_ALIASES} aliases to expand; is an alias expanding into itself?`);
+        return this.failed.push(path), undefined;
+      }
       const target = node.resolve(this.doc);
-      if (target === undefined) return this.problem(path, node, `unknown alias *${node.source}`);
+      if (target === undefined) return (this.failed.push(path), this.problem(path, node, `unknown alias *${node.source}; define &${node.source} before it`));
       return this.value(target, path, depth + 1);
     }
     if (isMap(node)) return this.map(node, path, depth);

@@ -1,5 +1,5 @@
 // `berth plan --json`: the plan as data, without any env value or secret.
-import type { Plan, Probe, ProcessPlan, ServicePlan, TaskPlan } from '../types.js';
+import type { Plan, Probe, ProcessPlan, ServicePlan } from '../types.js';
 import { joinShellWords } from '../config/shell-words.js';
 
 /** A secret that ended up in an argv or a path is shown as ***. */
@@ -25,9 +25,14 @@ export function probeText(p: Probe): string {
   }
 }
 
-function processJson(p: ProcessPlan, mask: (s: string) => string) {
-  const { env: _values, argv, ...rest } = p;
-  return { ...rest, argv: argv.map(mask) };
+function processJson<P extends ProcessPlan>(p: P, mask: (s: string) => string) {
+  const { env: _values, name, argv, ...rest } = p;
+  return { name, argv: argv.map(mask), ...rest };
+}
+
+function serviceJson(s: ServicePlan, mask: (s: string) => string) {
+  const dirs = s.dirs.map((d) => ({ ...d, ...(d.mode !== undefined && { mode: `0${d.mode.toString(8)}` }) })); // as chmod writes it
+  return { ...processJson(s, mask), dirs };
 }
 
 export function planToJson(plan: Plan) {
@@ -35,8 +40,8 @@ export function planToJson(plan: Plan) {
   const { secretValues: _secrets, tasks, services, ...top } = plan;
   return {
     ...top,
-    tasks: tasks.map((t: TaskPlan) => processJson(t, mask)),
-    services: services.map((s: ServicePlan) => processJson(s, mask)),
+    tasks: tasks.map((t) => processJson(t, mask)),
+    services: services.map((s) => serviceJson(s, mask)),
     startOrder: services.map((s) => s.name),
   };
 }

@@ -6,6 +6,7 @@ import { crossCheck, type Served } from './cross-check.js';
 import { formatEndpoint, probeEndpoint, isLocal } from './endpoint.js';
 import type { PresetProblem, PresetWarning } from './findings.js';
 import { readNginx, type NginxInspection } from './nginx.js';
+import { runsAsRoot, socketAccessWarnings } from './socket-access.js';
 import { checkFpmFacts, defaultFpmProbe, describeListens, socketDirs } from './php-fpm-checks.js';
 import { readPhpFpm, type FpmInspection } from './php-fpm.js';
 import type { Runner } from './config-test.js';
@@ -75,6 +76,12 @@ export async function inspectPresets(services: ServicePlan[], opts: { signal?: A
       else if (s.preset) complete = false;
     }
   });
+
+  const fpmRoot = filled.flatMap((s, i) => {
+    const r = inspections[i];
+    return r && 'args' in r && r.listens && runsAsRoot(s.user) ? [{ service: s.name, listens: r.listens }] : [];
+  });
+  for (const n of nginx) if (runsAsRoot(filled.find((s) => s.name === n.service)?.user)) out.warnings.push(...socketAccessWarnings(n, fpmRoot));
 
   const cross = crossCheck({ nginx, served: served.filter((s) => s.endpoints.length > 0), complete });
   out.problems.push(...cross.problems);

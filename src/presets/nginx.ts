@@ -9,6 +9,7 @@ import { formatEndpoint, probeEndpoint, serves, isLocal } from './endpoint.js';
 import { at, joinAnd, showCommand, type PresetProblem, type PresetWarning } from './findings.js';
 import { parseNginxConfig, splitNginxDump } from './nginx-config.js';
 import { readNginxFacts, type NginxFacts } from './nginx-targets.js';
+import { runsAsRoot } from './socket-access.js';
 import { runConfigTest, type Runner } from './config-test.js';
 
 export interface NginxInspection {
@@ -41,8 +42,7 @@ export async function readNginx(service: ServicePlan, opts: { signal?: AbortSign
   }
   const parsed = parseNginxConfig(dump.main, dump.files);
   for (const p of parsed.problems) out.warnings.push({ service: service.name, message: `reading nginx's configuration: ${p}` });
-  const root = service.user === undefined || service.user === 'root' || service.user === '0' || service.user.startsWith('0:');
-  out.facts = readNginxFacts(parsed.directives, { root });
+  out.facts = readNginxFacts(parsed.directives, { root: runsAsRoot(service.user) });
 
   const daemonOff = /(^|[\s;])daemon\s+off\s*;/.test(args.globals);
   const daemon = out.facts.daemon;

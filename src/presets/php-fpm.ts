@@ -25,6 +25,8 @@ export interface FpmListen {
   pingPath?: string;
   pingResponse?: string;
   statusPath?: string;
+  /** listen.acl_users / listen.acl_groups: POSIX ACLs instead of owner and mode */
+  acl?: string;
 }
 
 /** A global setting: its effective value and, when known, who set it (undefined: the default). */
@@ -91,7 +93,7 @@ function defaultPrefix(help: string, bin: string): string {
 function globalSetting(dump: FpmDump, parsed: FpmConfig | undefined, key: string, fallback: string, norm: (v: string) => string): FpmGlobal {
   const mine = parsed && winning(parsed.global, key);
   const theirs = dumped(dump.global, key);
-  if (theirs !== undefined) return { value: theirs.replace(/s$/, ''), ...(mine ? { at: mine.at } : {}) };
+  if (theirs !== undefined) return { value: norm(theirs), ...(mine ? { at: mine.at } : {}) };
   return mine ? { value: norm(mine.value), at: mine.at } : { value: fallback };
 }
 
@@ -117,6 +119,7 @@ function collectListens(dump: FpmDump, parsed: FpmConfig | undefined, prefix: st
       ...(agree ? { origin: { at: own.at, overridden: own.overridden } } : {}),
       ...defined({ owner: pick('listen.owner'), group: pick('listen.group'), mode: pick('listen.mode') }),
       ...defined({ pingPath: pick('ping.path'), pingResponse: pick('ping.response'), statusPath: pick('pm.status_path') }),
+      ...defined({ acl: pick('listen.acl_users') ?? pick('listen.acl_groups') }),
     });
   }
   return listens;

@@ -21,6 +21,7 @@ export function waitFastcgi(probe: Extract<Probe, { kind: 'fastcgi' }>, ctx: Pro
       }
       const r = await fastcgiGet(to, probe.path, ATTEMPT_TIMEOUT_MS, ctx.signal);
       if (r.ok && r.body.includes(expect)) return 'ready';
+      if (ctx.signal.aborted) return 'busy';
       recordObservation(probe, r.ok
         ? `FastCGI GET ${probe.path} answered ${r.status} without "${expect}": ${JSON.stringify(r.body.slice(0, 120))}`
         : `FastCGI request to ${probe.address} failed: ${r.code}`);

@@ -15,6 +15,7 @@ export function waitHttp(probe: Extract<Probe, { kind: 'http' }>, ctx: ProbeCont
   return retryUntilReady(async () => {
     const r = await getStatus(url, ATTEMPT_TIMEOUT_MS, ctx.signal);
     if ('status' in r && statusMatches(r.status, probe.status)) return 'ready';
+    if (ctx.signal.aborted) return 'busy';
     recordObservation(probe, 'status' in r ? `GET ${probe.url} answered ${r.status}` : `GET ${probe.url} failed: ${r.code}`);
     return 'status' in r ? 'busy' : connectOutcome(r.code);
   }, { signal: ctx.signal });

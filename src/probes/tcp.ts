@@ -19,6 +19,7 @@ export function waitTcp(probe: Extract<Probe, { kind: 'tcp' }>, ctx: ProbeContex
     return retryUntilReady(async () => {
       const r = await connectOnce({ host: host ?? 'localhost', port: probe.port, autoSelectFamily: true }, CONNECT_TIMEOUT_MS, ctx.signal);
       if (r.ok) return 'ready';
+      if (ctx.signal.aborted) return 'busy';
       recordObservation(probe, `connect to ${host ?? 'localhost'}:${probe.port} failed: ${r.code}`);
       return connectOutcome(r.code);
     }, { signal: ctx.signal });

@@ -15,6 +15,7 @@ export function waitUnix(probe: Extract<Probe, { kind: 'unix' }>, ctx: ProbeCont
     async () => {
       const r = await connectOnce({ path }, CONNECT_TIMEOUT_MS, ctx.signal);
       if (r.ok) return 'ready';
+      if (ctx.signal.aborted) return 'busy';
       recordObservation(probe, r.code === 'ECONNREFUSED' ? 'connect() refused: nothing listens on the socket file' : `connect() failed: ${r.code}`);
       return connectOutcome(r.code);
     },

@@ -87,6 +87,8 @@ const table: [string, string, string[]][] = [
   ['unclosed ${', 'services:\n  app:\n    command: ${BAD', ['berth.yaml:3:14 services.app.command: unclosed "${" in "${BAD"; write $$ for a literal $']],
   ['YAML syntax', 'a: b: c', ['berth.yaml:1:4: nested mappings are not allowed in compact mappings']],
   ['duplicate key', 'services:\n  app:\n    command: x\n  app:\n    command: y', ['berth.yaml:4:3: this key appears twice in the same mapping']],
+  ['two YAML documents', 'tasks: []\n---\nservices: {}', ['berth.yaml:2:1: the file holds more than one YAML document (---); berth reads one']],
+  ['an alias to nothing', 'services:\n  app: *nope', ['berth.yaml:2:8 services.app: unknown alias *nope; define &nope before it']],
   ['tab indentation', 'services:\n\tapp: {}', ['berth.yaml:2:1: tabs cannot indent YAML; use spaces']],
   ['missing env file', 'envFile: missing.env', ['berth.yaml:1:10 envFile: cannot read env file ${DIR}/missing.env: file not found']],
   ['missing env file in a list', 'envFile: [missing.env]', ['berth.yaml:1:11 envFile[0]: cannot read env file ${DIR}/missing.env: file not found']],
@@ -123,6 +125,11 @@ describe('a bad config says what, where and what was expected', () => {
       'berth.yaml:6:5 services.app.readyTimout: unknown key; did you mean "readyTimeout"?',
       `berth.yaml:7:14 waitTimeout: ${DURATION}, got "soon"`,
     ]);
+  });
+
+  it('a file of aliases expanding a billion times stops early, with one message', () => {
+    const text = 'x-a: &a [x, x, x, x, x, x, x, x, x, x]\n' + 'bcdef'.split('').map((n, i) => `x-${n}: &${n} [${Array(10).fill(`*${'abcdef'[i]}`).join(', ')}]`).join('\n');
+    expect(problemsOf(text)).toEqual(['berth.yaml:2:18 x-d[7][9][2]: more than 1000 aliases to expand; is an alias expanding into itself?']);
   });
 
   it('an unset variable is said once, not again as a wrong type', () => {

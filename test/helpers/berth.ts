@@ -1,6 +1,6 @@
 // Run the built berth as a user would, and read its output as parsed lines.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,11 +133,11 @@ export function tempDir(prefix = 'berth-test-'): { dir: string; write(name: stri
   };
 }
 
-/** true while a process with this pid exists */
+/** true while a process with this pid exists and is not a zombie */
 export function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
