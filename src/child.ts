@@ -1,6 +1,7 @@
 // The only place in berth that starts a process.
 import { constants as osConstants } from 'node:os';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { addChild, removeChild } from './children.js';
 
 export interface Captured {
   exitCode: number | undefined;
@@ -17,6 +18,7 @@ export async function captureCommand(
   opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<Captured> {
   const [file, ...args] = argv;
+  const { execa } = await import('execa');
   const r = await execa(file!, args, {
     cwd: opts.cwd,
     env: opts.env,
@@ -64,10 +66,7 @@ export interface SpawnOptions {
   foreground?: boolean;
 }
 
-/** pids berth started itself: the reaper must leave these to libuv */
-const spawned = new Set<number>();
-export const isOwnChild = (pid: number): boolean => spawned.has(pid);
-export const liveChildren = (): number[] => [...spawned];
+export { isOwnChild, liveChildren } from './children.js';
 
 /**
  * Start one process in its own process group (a new session), stdout and stderr
@@ -78,33 +77,27 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
   const [file, ...args] = opts.argv;
   let sub;
   try {
-    sub = execa(file!, args, {
+    // node:child_process, not execa, for the long-running children: execa alone costs
+    // half of Node's own start-up (bench/startup.mjs), and these need none of its extras
+    sub = spawn(file!, args, {
       cwd: opts.cwd,
       env: opts.env,
-      extendEnv: false,
       uid: opts.uid,
       gid: opts.gid,
       detached: !opts.foreground,
-      stdin: opts.foreground ? 'inherit' : 'ignore',
-      stdout: opts.foreground ? 'inherit' : 'pipe',
-      stderr: opts.foreground ? 'inherit' : 'pipe',
-      buffer: false,
-      reject: false,
-      cleanup: false,
+      stdio: opts.foreground ? 'inherit' : ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
     });
   } catch (err) {
     return { spawnError: (err as NodeJS.ErrnoException).code ?? String(err) };
   }
-  // execa's own promise also waits for the pipes; we only need it not to go unhandled
-  sub.catch(() => {});
   const pid = sub.pid;
   const exited = new Promise<ExitInfo>((resolve) => {
     sub.once('error', (err: NodeJS.ErrnoException) => {
       if (pid === undefined) resolve({ code: undefined, signal: undefined, spawnError: err.code ?? err.message });
     });
     sub.once('exit', (code, signal) => {
-      if (pid !== undefined) spawned.delete(pid);
+      if (pid !== undefined) removeChild(pid);
       resolve({ code: code ?? undefined, signal: signal ?? undefined });
     });
   });
@@ -117,7 +110,7 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
       signalGroup: () => false,
     };
   }
-  spawned.add(pid);
+  addChild(pid);
   const leader = !opts.foreground;
   return {
     pid,

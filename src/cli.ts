@@ -1,7 +1,7 @@
 // The only file that touches process.argv, process.env and process.exit.
 import { onExit } from 'signal-exit';
 import { HELP, parseArgs, UsageError, type ParsedArgs } from './args.js';
-import { liveChildren } from './child.js';
+import { liveChildren } from './children.js';
 import type { EventLog, Plan } from './types.js';
 import { VERSION } from './version.js';
 
@@ -47,12 +47,15 @@ async function main(argv: string[], env: Env): Promise<number> {
 
 async function loadPlan(args: ParsedArgs, env: Env): Promise<Plan | number> {
   const cwd = process.cwd();
-  const { buildPlan, PlanUsageError } = await import('./plan.js');
-  const config = await import('./config/index.js');
+  const { buildPlan } = await import('./plan.js');
+  const { ConfigError, UsageError: PlanUsageError } = await import('./config/errors.js');
+  const { findConfigFile } = await import('./config/find.js');
   try {
-    const file = config.findConfigFile({ explicit: args.options.config, env, cwd });
-    const loaded = file ? config.loadConfig(file, env) : undefined;
+    const file = findConfigFile({ explicit: args.options.config, env, cwd });
+    // zod and yaml are most of berth's code: loaded only when there is a file to read
+    const loaded = file ? (await import('./config/load.js')).loadConfig(file, env) : undefined;
     const o = args.options;
+    const parseMapping = o.ready?.trim().startsWith('{') ? (await import('yaml')).parse : undefined;
     return buildPlan(loaded, {
       baseDir: cwd,
       env,
@@ -69,10 +72,11 @@ async function loadPlan(args: ParsedArgs, env: Env): Promise<Plan | number> {
         stopTimeout: o.stopTimeout,
         logFormat: o.logFormat,
         logLevel: o.logLevel,
+        parseMapping,
       },
     });
   } catch (e) {
-    if (e instanceof config.ConfigError) {
+    if (e instanceof ConfigError) {
       if (args.options.json) out(JSON.stringify({ ok: false, problems: e.problems }, null, 2));
       err(e.format(cwd));
       return 78;

@@ -50,8 +50,8 @@ export interface DaemonizedInput {
 
 export function diagnoseDaemonized(input: DaemonizedInput): Diagnosis {
   const { service, pid } = input;
-  const all = allProcesses();
-  const left = input.leftovers.length ? input.leftovers.flatMap((p) => all.find((x) => x.pid === p) ?? processInfo(p) ?? []) : all.filter((p) => p.pgrp === pid && p.pid !== pid);
+  const pids = input.leftovers.length ? input.leftovers : allProcesses().filter((p) => p.pgrp === pid && p.pid !== pid).map((p) => p.pid);
+  const left = pids.flatMap((p) => processInfo(p) ?? []);
   const fix = daemonFix([service, ...left.map((p) => `${p.comm} ${commandOf(p)}`)].join(' '));
   const listed = left.map((p) => `${p.pid} ${commandOf(p)}`).join(', ');
   const count = left.length || input.leftovers.length;

@@ -3,14 +3,18 @@
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync } from 'node:fs';
 import { endianness } from 'node:os';
 
-export interface ProcessInfo {
+/** What /proc/PID/stat says: cheap enough to read for every process. */
+export interface ProcessStat {
   pid: number;
   ppid: number;
   pgrp: number;
   comm: string;
-  cmdline: string[]; // empty for zombies and kernel threads
   state: string; // R, S, D, Z, T …
   startTicks: number; // clock ticks after boot
+}
+
+export interface ProcessInfo extends ProcessStat {
+  cmdline: string[]; // empty for zombies and kernel threads
 }
 
 export interface Listener {
@@ -43,22 +47,20 @@ export function procAvailable(): boolean {
   return read('/proc/self/stat') !== undefined;
 }
 
-export function processInfo(pid: number): ProcessInfo | undefined {
+export function processStat(pid: number): ProcessStat | undefined {
   const stat = read(`/proc/${pid}/stat`);
   if (!stat) return undefined;
   const close = stat.lastIndexOf(')'); // comm may itself hold ")" and spaces
   const f = stat.slice(close + 2).split(' ');
+  return { pid, comm: stat.slice(stat.indexOf('(') + 1, close), state: f[0] ?? '?', ppid: Number(f[1]), pgrp: Number(f[2]), startTicks: Number(f[19]) };
+}
+
+export function processInfo(pid: number): ProcessInfo | undefined {
+  const stat = processStat(pid);
+  if (!stat) return undefined;
   const cmdline = (read(`/proc/${pid}/cmdline`) ?? '').split('\0');
   if (cmdline.at(-1) === '') cmdline.pop();
-  return {
-    pid,
-    comm: stat.slice(stat.indexOf('(') + 1, close),
-    state: f[0] ?? '?',
-    ppid: Number(f[1]),
-    pgrp: Number(f[2]),
-    startTicks: Number(f[19]),
-    cmdline: cmdline.length === 1 && cmdline[0] === '' ? [] : cmdline,
-  };
+  return { ...stat, cmdline: cmdline.length === 1 && cmdline[0] === '' ? [] : cmdline };
 }
 
 /** "php-fpm: master process (/etc/php-fpm.conf)", or [comm] when there is no cmdline */
@@ -75,16 +77,16 @@ export function allPids(): number[] {
   }
 }
 
-export function allProcesses(): ProcessInfo[] {
-  return allPids().flatMap((pid) => processInfo(pid) ?? []);
+export function allProcesses(): ProcessStat[] {
+  return allPids().flatMap((pid) => processStat(pid) ?? []);
 }
 
-export function childrenOf(pid: number, all: ProcessInfo[] = allProcesses()): number[] {
+export function childrenOf(pid: number, all: ProcessStat[] = allProcesses()): number[] {
   return all.filter((p) => p.ppid === pid).map((p) => p.pid);
 }
 
 /** Every process below pid, breadth first; pid itself not included. */
-export function descendants(pid: number, all: ProcessInfo[] = allProcesses()): number[] {
+export function descendants(pid: number, all: ProcessStat[] = allProcesses()): number[] {
   const out: number[] = [];
   for (let queue = [pid]; queue.length; ) {
     const kids = queue.flatMap((p) => childrenOf(p, all));
@@ -104,7 +106,7 @@ export function readProcessTree(rootPid: number): ProcessTree {
   const all = allProcesses();
   const out: ProcessTree['processes'] = [];
   const visit = (pid: number, depth: number) => {
-    const p = all.find((x) => x.pid === pid);
+    const p = all.some((x) => x.pid === pid) ? processInfo(pid) : undefined;
     if (!p || out.some((x) => x.pid === pid)) return;
     out.push({ ...p, depth });
     for (const c of childrenOf(pid, all)) visit(c, depth + 1);
@@ -214,7 +216,7 @@ export function trackTree(rootPid: number): { refresh(): number[] } {
       for (const pid of parentOf.keys()) if (!live.has(pid)) parentOf.delete(pid);
       for (const pid of live) {
         if (parentOf.has(pid)) continue;
-        const p = processInfo(pid);
+        const p = processStat(pid);
         if (p) parentOf.set(pid, p.ppid);
       }
       const tree = live.has(rootPid) ? [rootPid] : [];
@@ -273,7 +275,7 @@ export function bootTimeMs(): number | undefined {
 
 /** When pid started, in ms since the epoch, at 10 ms resolution; undefined when it is gone or a zombie. */
 export function processStartTime(pid: number): number | undefined {
-  const p = processInfo(pid);
+  const p = processStat(pid);
   const boot = bootTimeMs();
   if (!p || p.state === 'Z' || boot === undefined || !Number.isFinite(p.startTicks)) return undefined;
   return boot + Math.round((p.startTicks * 1000) / TICKS_PER_SECOND);

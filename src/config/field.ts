@@ -1,9 +1,9 @@
 // A config field parsed by our own function (so its message is ours), with the JSON
 // Schema it accepts declared beside it; json-schema.ts puts that schema in place.
 import { z } from 'zod';
+import type { JsonSchema, Parsed } from './parsed.js';
 
-export type JsonSchema = Record<string, unknown>;
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+export { ok, fail, type JsonSchema, type Parsed } from './parsed.js';
 
 const declared = new WeakMap<object, JsonSchema>();
 
@@ -21,6 +21,3 @@ export function field<T>(jsonSchema: JsonSchema, parse: (input: unknown) => Pars
 export function declaredJsonSchema(schema: object): JsonSchema | undefined {
   return declared.get(schema);
 }
-
-export const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
-export const fail = (message: string): Parsed<never> => ({ ok: false, message });

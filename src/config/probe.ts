@@ -1,6 +1,6 @@
 // Readiness probes as written (`ready:` and `--ready`), checked and turned into a Probe.
 import type { Probe } from '../types.js';
-import { field, ok, fail, type Parsed, type JsonSchema } from './field.js';
+import { ok, fail, type Parsed } from './parsed.js';
 import { describeValue, expected } from './describe.js';
 import { closest, didYouMean } from './suggest.js';
 import { splitShellWords } from './shell-words.js';
@@ -110,19 +110,3 @@ export function parseProbe(v: unknown): Parsed<Probe> {
   const hint = typeof v === 'number' && parsePort(String(v)) ? `; did you mean "tcp:${v}"?` : '';
   return fail(`expected a probe like unix:/path, tcp:PORT, http://… or { exec: [...] }, got ${describeValue(v)}${hint}`);
 }
-
-const argvSchema = { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', minItems: 1, items: { type: ['string', 'number', 'boolean'] } }] };
-const strict = (properties: JsonSchema, required: string[]) => ({ type: 'object', properties, required, additionalProperties: false });
-
-export const probe = field(
-  {
-    anyOf: [
-      { type: 'string', pattern: '^\\s*(?:[Uu][Nn][Ii][Xx]:.|[Ff][Ii][Ll][Ee]:.|[Tt][Cc][Pp]:.|[Hh][Tt][Tt][Pp][Ss]?://.)' },
-      strict({ http: { type: 'string', pattern: '^https?://.' }, status: { anyOf: [{ type: 'integer', minimum: 100, maximum: 599 }, { type: 'string', pattern: '^\\s*[1-5]\\d\\d\\s*$' }] } }, ['http']),
-      strict({ exec: argvSchema }, ['exec']),
-      strict({ log: { type: 'string', minLength: 1, format: 'regex' } }, ['log']),
-      strict({ fastcgi: { type: 'string', minLength: 1 }, path: { type: 'string', pattern: '^/' }, expect: { type: 'string' } }, ['fastcgi']),
-    ],
-  },
-  parseProbe,
-);

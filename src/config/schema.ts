@@ -4,15 +4,14 @@ import { z } from 'zod';
 import { expected } from './describe.js';
 import { count, duration, flag, mode, signal, simpleName, text, SIMPLE_NAME, SIMPLE_NAME_RULE } from './scalars.js';
 import { command, envMap, listen, pathList, readyFile, resource, secretName } from './values.js';
-import { probe } from './probe.js';
+import { probe } from './probe-field.js';
+import { LOG_FORMATS, LOG_LEVELS, PRESETS, RESTART_POLICIES } from './constants.js';
+
+export { LOG_FORMATS, LOG_LEVELS, PRESETS, RESTART_POLICIES } from './constants.js';
 
 const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: (i) => expected(what, i.input) });
 const mapping = <T extends z.core.$ZodLooseShape>(shape: T, what: string) => z.strictObject(shape, { error: (i) => expected(what, i.input) });
 
-export const PRESETS = ['php-fpm', 'nginx'] as const;
-export const RESTART_POLICIES = ['never', 'on-failure', 'always'] as const;
-export const LOG_FORMATS = ['json', 'pretty', 'raw'] as const;
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 const user = text('a user name or uid[:gid]');
 

@@ -1,14 +1,13 @@
 // Command-line overrides (flags, as strings), checked and typed. A bad flag is a usage
 // error (64); a bad BERTH_* variable is a config error (78). Flags beat env beat file.
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { LogFormat, LogLevel, Probe } from '../types.js';
 import { ConfigError, UsageError } from '../config/errors.js';
 import { parseDuration, DURATION_EXPECTED } from '../config/duration.js';
 import { parseProbe } from '../config/probe.js';
 import { parseSignal } from '../config/signal.js';
-import { parseResource, type Resource } from '../config/values.js';
-import { LOG_FORMATS, LOG_LEVELS } from '../config/schema.js';
+import { parseResource, type Resource } from '../config/resource.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../config/constants.js';
 import { expected, oneOf } from '../config/describe.js';
 import { didYouMean } from '../config/suggest.js';
 
@@ -22,6 +21,8 @@ export interface PlanOverrides {
   stopTimeout?: string; // --stop-timeout
   logFormat?: string; // --log-format
   logLevel?: string; // --log-level
+  /** reads an inline mapping given to --ready; the CLI loads a YAML parser only then */
+  parseMapping?: (text: string) => unknown;
 }
 
 export interface ParsedOverrides {
@@ -42,10 +43,10 @@ function oneOfValues<T extends string>(value: string, allowed: readonly T[]): { 
 }
 
 /** `--ready` takes the string forms, or a mapping written inline: '{ exec: [pg_isready] }'. */
-function probeFromFlag(text: string) {
-  if (!text.trim().startsWith('{')) return parseProbe(text);
+function probeFromFlag(text: string, parseMapping?: (text: string) => unknown) {
+  if (!text.trim().startsWith('{') || !parseMapping) return parseProbe(text);
   try {
-    return parseProbe(parseYaml(text));
+    return parseProbe(parseMapping(text));
   } catch {
     return parseProbe(text);
   }
@@ -67,7 +68,7 @@ export function parseOverrides(o: PlanOverrides, cwd: string): ParsedOverrides {
   };
   const out: ParsedOverrides = { waitFor: [] };
   if (o.readyFile !== undefined) out.readyFile = o.readyFile === 'false' || o.readyFile === '' ? false : path.resolve(cwd, o.readyFile);
-  if (o.readyProbe !== undefined) out.ready = take('--ready', probeFromFlag(o.readyProbe));
+  if (o.readyProbe !== undefined) out.ready = take('--ready', probeFromFlag(o.readyProbe, o.parseMapping));
   if (o.readyTimeout !== undefined) out.readyTimeoutMs = take('--ready-timeout', dur(o.readyTimeout));
   for (const w of o.waitFor ?? []) {
     const r = take('--wait-for', parseResource(w));

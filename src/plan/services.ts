@@ -38,7 +38,7 @@ function planService(ctx: PlanContext, name: string, s: ServiceConfig, main: boo
   const written = ctx.loaded?.config.services?.[name] !== undefined; // not the one made from the command
   const replaced = main && inputs.cmdArgs !== undefined && inputs.cmdArgs.length > 0;
   const shell = !replaced && s.shell === true; // the command after berth is an argv, as Docker's CMD
-  const pathEnv = { ...ctx.env, ...ctx.loaded?.config.env, ...s.env }.PATH; // the child's PATH
+  const pathEnv = { ...ctx.env, ...ctx.loaded?.envFileVars, ...ctx.loaded?.config.env, ...s.env }.PATH; // the child's PATH
   const argv = replaced ? inputs.cmdArgs! : s.command !== undefined ? toArgv(s.command, shell) : s.preset ? presetArgv(s.preset, pathEnv, inputs.findPhpFpm) : undefined;
   if (argv === undefined) {
     return { ...ctx.loaded?.where(keyPath), path: `services.${name}`, message: 'no command; give it a command, a preset, or pass the command after berth' };

@@ -42,13 +42,21 @@ export function dumped(section: Map<string, string> | undefined, key: string): s
   return v === undefined || v === 'undefined' ? undefined : v;
 }
 
-/** The reasons php-fpm gives for refusing a configuration, once each, without timestamps. */
-export function fpmErrors(stderr: string): string[] {
+function logged(stderr: string, levels: readonly string[]): string[] {
   const seen = new Set<string>();
   for (const raw of stderr.split('\n')) {
     const m = LOG_LINE.exec(raw.replace(/\r$/, ''));
-    if (m && (m[1] === 'ERROR' || m[1] === 'ALERT')) seen.add(m[2]!.trim());
+    if (m && levels.includes(m[1]!)) seen.add(m[2]!.trim());
   }
-  const reasons = [...seen].filter((r) => r !== 'FPM initialization failed');
-  return reasons.length > 0 ? reasons : [...seen];
+  return [...seen];
 }
+
+/** The reasons php-fpm gives for refusing a configuration, once each, without timestamps. */
+export function fpmErrors(stderr: string): string[] {
+  const all = logged(stderr, ['ERROR', 'ALERT']);
+  const reasons = all.filter((r) => r !== 'FPM initialization failed');
+  return reasons.length > 0 ? reasons : all;
+}
+
+/** What php-fpm accepts but warns about ("Nothing matches the include pattern …"). */
+export const fpmWarnings = (stderr: string): string[] => logged(stderr, ['WARNING']);

@@ -35,6 +35,7 @@ export async function readNginx(service: ServicePlan, opts: { signal?: AbortSign
     problem('command', `nginx rejects its configuration: ${nginxErrors(test.stderr, service).join('; ') || `exit ${test.exitCode ?? test.signal}`} (${command})`);
     return out;
   }
+  for (const w of nginxLog(test.stderr, ['warn'])) out.warnings.push({ service: service.name, message: `nginx warns: ${w}` });
   const dump = splitNginxDump(test.stdout, service.cwd);
   if (!dump.main) {
     out.warnings.push({ service: service.name, message: `berth cannot read nginx's configuration: ${command} printed none` });
@@ -64,11 +65,16 @@ export async function readNginx(service: ServicePlan, opts: { signal?: AbortSign
  * "nginx: [emerg] unknown directive "x" in /etc/nginx/nginx.conf:3" and
  * "2026/11/22 10:00:00 [emerg] 12#12: open() "/run/x.pid" failed (2: …)", as "[emerg] …".
  */
-function nginxErrors(stderr: string, service: ServicePlan): string[] {
+function nginxLog(stderr: string, levels: readonly string[]): string[] {
   const lines = stderr.split('\n').flatMap((l) => {
-    const m = /\[(emerg|alert|crit|error)\]\s+(?:\d+#\d+:\s+)?(.*)$/.exec(l);
-    return m ? [`[${m[1]}] ${m[2]!.trim()}`] : [];
+    const m = /\[(emerg|alert|crit|error|warn)\]\s+(?:\d+#\d+:\s+)?(.*)$/.exec(l);
+    return m && levels.includes(m[1]!) ? [`[${m[1]}] ${m[2]!.trim()}`] : [];
   });
+  return [...new Set(lines)];
+}
+
+function nginxErrors(stderr: string, service: ServicePlan): string[] {
+  const lines = nginxLog(stderr, ['emerg', 'alert', 'crit', 'error']);
   // a directory berth only creates when the service starts cannot satisfy nginx -t now
   const missing = lines.map((l) => /"([^"]+)" failed \(2: /.exec(l)?.[1]).find((p) => p && service.dirs.some((d) => resolve(p).startsWith(`${resolve(d.path)}/`)));
   if (missing) lines.push(`nginx -t needs ${missing}'s directory to exist already, and berth creates the service's dirs only when it starts: put it in a directory that exists in the image`);

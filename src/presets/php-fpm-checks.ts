@@ -29,21 +29,27 @@ export function checkFpmFacts(service: ServicePlan, facts: FpmFacts): { problems
 
   if (facts.args.daemonize) {
     problem('command', 'the command has -D, so php-fpm would daemonize and berth would lose it; use -F to keep it in the foreground');
-  } else if (!facts.args.foreground && facts.daemonize.value !== 'no') {
+  } else if (facts.tested && !facts.args.foreground && facts.daemonize.value !== 'no') {
     problem('command', `php-fpm would daemonize (daemonize = ${facts.daemonize.value}, ${setBy(facts.daemonize)}) and the command has no -F, so berth would see it exit at once; add -F to the command`);
   }
 
-  const pct = Number(facts.processControlTimeout.value);
-  const stopS = service.stopTimeoutMs / 1000;
-  const where = facts.configFile ? ` in ${facts.configFile}` : '';
-  if (pct === 0) {
-    warnings.push({ service: name, message: `process_control_timeout is 0 (${setBy(facts.processControlTimeout)}), so a graceful stop (SIGQUIT) does not wait for requests in progress; set process_control_timeout = ${Math.max(1, Math.floor(stopS) - 1)}s under [global]${where}, below stopTimeout (${stopS}s)` });
-  } else if (Number.isFinite(pct) && stopS > 0 && pct >= stopS) {
-    warnings.push({ service: name, message: `process_control_timeout is ${pct}s (${setBy(facts.processControlTimeout)}), not below stopTimeout (${stopS}s): berth kills php-fpm before its workers finish; lower one or raise the other` });
-  }
+  if (facts.tested) warnings.push(...drainWarnings(service, facts));
 
   if (service.ready && facts.listens) checkReady(service, service.ready, facts.listens, problem);
   return { problems, warnings };
+}
+
+function drainWarnings(service: ServicePlan, facts: FpmFacts): PresetWarning[] {
+  const pct = Number(facts.processControlTimeout.value);
+  const stopS = service.stopTimeoutMs / 1000;
+  const where = facts.configFile ? ` in ${facts.configFile}` : '';
+  const message =
+    pct === 0
+      ? `process_control_timeout is 0 (${setBy(facts.processControlTimeout)}), so a graceful stop (SIGQUIT) does not wait for requests in progress; set process_control_timeout = ${Math.max(1, Math.floor(stopS) - 1)}s under [global]${where}, below stopTimeout (${stopS}s)`
+      : Number.isFinite(pct) && stopS > 0 && pct >= stopS
+        ? `process_control_timeout is ${pct}s (${setBy(facts.processControlTimeout)}), not below stopTimeout (${stopS}s): berth kills php-fpm before its workers finish; lower one or raise the other`
+        : undefined;
+  return message ? [{ service: service.name, message }] : [];
 }
 
 function checkReady(service: ServicePlan, ready: Probe, listens: readonly FpmListen[], problem: (key: string, message: string) => void): void {

@@ -9,7 +9,7 @@ import { runConfigTest, type Runner } from './config-test.js';
 import { readFpmArgs, type FpmArgs } from './command-args.js';
 import { formatEndpoint, parseFpmListen, type Endpoint } from './endpoint.js';
 import { fpmSeconds, parseFpmConfig, poolPrefix, winning, type FpmConfig, type FpmPool } from './fpm-config.js';
-import { dumped, fpmErrors, parseFpmDump, type FpmDump } from './fpm-dump.js';
+import { dumped, fpmErrors, fpmWarnings, parseFpmDump, type FpmDump } from './fpm-dump.js';
 import { showCommand, type PresetProblem, type PresetWarning, type Source } from './findings.js';
 
 /** One pool's effective listen address, and the rest of what berth checks about it. */
@@ -37,6 +37,8 @@ export interface FpmGlobal {
 
 export interface FpmFacts {
   args: FpmArgs;
+  /** php-fpm -tt ran and accepted the configuration: the values below are php-fpm's */
+  tested: boolean;
   configFile?: string;
   /** undefined: -tt failed, could not run, or printed nothing berth can read */
   listens?: FpmListen[];
@@ -54,7 +56,7 @@ const TIMEOUT_MS = 15_000;
 export async function readPhpFpm(service: ServicePlan, opts: { signal?: AbortSignal; run?: Runner } = {}): Promise<FpmInspection> {
   const [cmd, ...rest] = service.argv;
   const args = readFpmArgs(rest);
-  const out: FpmInspection = { args, daemonize: { value: 'yes' }, processControlTimeout: { value: '0' }, problems: [], warnings: [] };
+  const out: FpmInspection = { args, tested: false, daemonize: { value: 'yes' }, processControlTimeout: { value: '0' }, problems: [], warnings: [] };
   // not found / not executable: preflight's command check already says so
   const bin = findOnPath(cmd!, service.env.PATH ?? '', service.cwd);
   if (!bin) return out;
@@ -71,6 +73,8 @@ export async function readPhpFpm(service: ServicePlan, opts: { signal?: AbortSig
     out.problems.push({ service: service.name, path: `services.${service.name}.command`, message: `php-fpm rejects its configuration: ${detail} (${command})` });
     return out;
   }
+  out.tested = true;
+  for (const w of fpmWarnings(test.stderr)) out.warnings.push({ service: service.name, message: `php-fpm warns: ${w}` });
   const prefix = resolve(service.cwd, args.prefix ?? defaultPrefix(help?.stdout ?? '', bin));
   const dump = parseFpmDump(test.stderr);
   const configFile = dump.configFile ?? args.config ?? (args.prefix !== undefined ? `${args.prefix}/etc/php-fpm.conf` : undefined);

@@ -3,7 +3,6 @@ import type { Probe } from '../types.js';
 import type { ProbeContext } from './context.js';
 import { waitExec } from './exec.js';
 import { waitFastcgi } from './fastcgi.js';
-import { parseFcgiAddress } from './fastcgi-client.js';
 import { waitFile } from './file.js';
 import { waitHttp } from './http.js';
 import { waitLog } from './log.js';
@@ -50,28 +49,5 @@ export function describeProbe(probe: Probe): string {
       return `log: /${probe.regex}/`;
     case 'fastcgi':
       return `fastcgi:${probe.address}${probe.path}`;
-  }
-}
-
-/** For config validation: what is wrong with a probe that parsed, or undefined. */
-export function probeProblem(probe: Probe): string | undefined {
-  switch (probe.kind) {
-    case 'tcp':
-      return Number.isInteger(probe.port) && probe.port > 0 && probe.port < 65536 ? undefined : `port ${probe.port} is not between 1 and 65535`;
-    case 'http':
-      return URL.canParse(probe.url) && /^https?:$/.test(new URL(probe.url).protocol) ? undefined : `"${probe.url}" is not an http(s) URL`;
-    case 'exec':
-      return probe.argv.length ? undefined : 'exec needs a command';
-    case 'log':
-      try {
-        new RegExp(probe.regex);
-        return undefined;
-      } catch (e) {
-        return `invalid regular expression: ${(e as Error).message}`;
-      }
-    case 'fastcgi':
-      return parseFcgiAddress(probe.address) ? undefined : `cannot read FastCGI address "${probe.address}"; expected unix:/path, host:port or port`;
-    default:
-      return probe.path ? undefined : 'a path is needed';
   }
 }

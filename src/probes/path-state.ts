@@ -13,12 +13,13 @@ export interface PathState {
 
 export function pathState(path: string): PathState {
   let st: Stats;
+  let dangling = false;
   try {
     st = statSync(path);
   } catch {
     try {
-      lstatSync(path);
-      return { path, exists: true, type: 'symlink' }; // a dangling link
+      st = lstatSync(path); // a link whose target is missing
+      dangling = true;
     } catch {
       return { path, exists: false };
     }
@@ -26,7 +27,7 @@ export function pathState(path: string): PathState {
   return {
     path,
     exists: true,
-    type: st.isSocket() ? 'socket' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other',
+    type: dangling ? 'symlink' : st.isSocket() ? 'socket' : st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other',
     owner: nameOf('/etc/passwd', st.uid),
     group: nameOf('/etc/group', st.gid),
     mode: `0${(st.mode & 0o7777).toString(8).padStart(3, '0')}`,

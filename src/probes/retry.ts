@@ -82,15 +82,3 @@ function pause(ms: number, signal: AbortSignal, setShorten: (fn: () => void) => 
     });
   });
 }
-
-/** A promise that rejects with the abort reason, for probes that wait on events (log). */
-export function abortPromise(signal: AbortSignal): { promise: Promise<never>; remove: () => void } {
-  let remove = () => {};
-  const promise = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    remove = () => signal.removeEventListener('abort', onAbort);
-  });
-  return { promise, remove };
-}

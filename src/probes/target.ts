@@ -26,16 +26,16 @@ export function inspectTarget(probe: Probe, service: string, tree: Set<number>):
       return { summary: `file:${probe.path} does not exist (${parent.text})`, fields: { path: st, dir: parent.dir } };
     }
     case 'tcp': {
-      const local = isLocalHost(probe.host);
-      const port = local ? portTarget(probe.port, probe.host, service, tree) : undefined;
-      return { summary: port?.summary ?? seen ?? `nothing accepted a connection on ${probe.host}:${probe.port}`, fields: { ...port?.fields, observed: seen }, wants: { port: probe.port } };
+      const port = isLocalHost(unbracket(probe.host)) ? portTarget(probe.port, probe.host, service, tree) : undefined;
+      if (!port) return { summary: seen ?? `nothing accepted a connection on ${probe.host}:${probe.port}`, fields: { observed: seen } };
+      return { summary: port.summary, fields: port.fields, wants: port.wants };
     }
     case 'http': {
       const url = new URL(probe.url);
       const portNo = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-      const port = isLocalHost(url.hostname.replace(/^\[(.*)\]$/, '$1')) ? portTarget(portNo, url.hostname, service, tree) : undefined;
+      const port = isLocalHost(unbracket(url.hostname)) ? portTarget(portNo, url.hostname, service, tree) : undefined;
       const parts = [seen ?? `GET ${probe.url} never answered ${probe.status ?? '2xx'}`, port && !port.served ? port.summary : undefined];
-      return { summary: parts.filter(Boolean).join('; '), fields: { observed: seen, ...port?.fields }, wants: { port: portNo } };
+      return { summary: parts.filter(Boolean).join('; '), fields: { observed: seen, ...port?.fields }, wants: port?.wants };
     }
     case 'exec':
       return { summary: seen ?? `\`${probe.argv.join(' ')}\` never exited 0`, fields: { observed: seen } };
@@ -81,7 +81,7 @@ function portTarget(port: number, host: string | undefined, service: string, tre
   const who = whoListensOn(port);
   const base = { wants: { port } };
   if (!who.available) return { ...base, summary: `could not read /proc to see who listens on port ${port}`, fields: {}, served: false };
-  const h = host?.replace(/^\[(.*)\]$/, '$1');
+  const h = unbracket(host);
   const mine = who.listeners.filter((l) => tree.has(l.pid));
   const others = dedupe(who.listeners.filter((l) => !tree.has(l.pid)).map((l) => l.pid));
   const fields = { port, listeners: who.listeners.map((l) => ({ pid: l.pid, command: l.process?.comm, proto: l.proto, address: l.address, inTree: tree.has(l.pid) })) };
@@ -100,3 +100,4 @@ function label_(pid: number): string {
 }
 
 const dedupe = (pids: number[]) => [...new Set(pids)];
+const unbracket = (host: string | undefined) => host?.replace(/^\[(.*)\]$/, '$1');

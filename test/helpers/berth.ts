@@ -32,10 +32,12 @@ export interface StartOptions {
   /** spawn wrapper, e.g. ['unshare', '--pid', '--fork', '--mount-proc'] */
   wrap?: string[];
   stdin?: 'ignore' | 'pipe';
+  /** the berth to run, e.g. one installed from the packed tarball (default: this checkout's bin/berth.js) */
+  bin?: string;
 }
 
 export function startBerth(args: string[], opts: StartOptions = {}): Berth {
-  const argv = [...(opts.wrap ?? []), process.execPath, BERTH, ...args];
+  const argv = [...(opts.wrap ?? []), process.execPath, opts.bin ?? BERTH, ...args];
   const proc = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, ...opts.env } as NodeJS.ProcessEnv,

@@ -129,6 +129,24 @@ describe.skipIf(missing.length > 0)(`inspectPresets on configs written for one c
     expect(r.warnings).toEqual([]);
   });
 
+  it('passes on what php-fpm and nginx accept but warn about', async () => {
+    writeTree(dir, {
+      'd4/etc/php-fpm.conf': `[global]\nerror_log = /proc/self/fd/2\ninclude=etc/missing.d/*.conf\n${pool('/tmp/berth-d4.sock')}`,
+      'd4/etc/missing.d/www.conf.disabled': '',
+      'n4/nginx.conf': 'error_log stderr;\nevents {}\nhttp {\n  server { listen 127.0.0.1:18092; server_name a; }\n  server { listen 127.0.0.1:18092; server_name a; }\n}\n',
+    });
+    const r = await inspectPresets([
+      service({ name: 'fpm', preset: 'php-fpm', argv: ['php-fpm', '-F', '-p', join(dir, 'd4')] }),
+      service({ name: 'web', preset: 'nginx', argv: ['nginx', '-c', join(dir, 'n4/nginx.conf'), '-g', 'daemon off;'] }),
+    ]);
+    expect(r.problems).toEqual([]);
+    expect(r.warnings.map((w) => `${w.service}: ${w.message}`)).toEqual([
+      `fpm: php-fpm warns: Nothing matches the include pattern '${join(dir, 'd4')}/etc/missing.d/*.conf' from ${join(dir, 'd4')}/etc/php-fpm.conf at line 3.`,
+      expect.stringMatching(/^fpm: process_control_timeout is 0/),
+      `web: nginx warns: [warn] conflicting server name "a" on 127.0.0.1:18092, ignored`,
+    ]);
+  });
+
   it('flags nginx with daemon on and no -g, and reports nginx -t errors with file and line', async () => {
     writeTree(dir, {
       'n1/nginx.conf': 'daemon on;\nerror_log stderr;\nevents {}\nhttp { server { listen 127.0.0.1:18090; } }\n',

@@ -1,0 +1,5 @@
+// The closed sets of values the config takes; zod-free for the no-config path.
+export const PRESETS = ['php-fpm', 'nginx'] as const;
+export const RESTART_POLICIES = ['never', 'on-failure', 'always'] as const;
+export const LOG_FORMATS = ['json', 'pretty', 'raw'] as const;
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
