@@ -1,6 +1,9 @@
 // The only place in berth that starts a process.
 import { constants as osConstants } from 'node:os';
 import { spawn } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { loadLibc } from './libc.js';
 import { addChild, removeChild } from './children.js';
 
 export interface Captured {
@@ -75,6 +78,7 @@ export { isOwnChild, liveChildren } from './children.js';
  */
 export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
   const [file, ...args] = opts.argv;
+  const pipes = opts.foreground ? undefined : realPipes();
   let sub;
   try {
     // node:child_process, not execa, for the long-running children: execa alone costs
@@ -85,12 +89,14 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
       uid: opts.uid,
       gid: opts.gid,
       detached: !opts.foreground,
-      stdio: opts.foreground ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+      stdio: opts.foreground ? 'inherit' : pipes ? ['ignore', pipes.stdout.write, pipes.stderr.write] : ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
     });
   } catch (err) {
+    pipes?.close();
     return { spawnError: (err as NodeJS.ErrnoException).code ?? String(err) };
   }
+  const streams = pipes?.open() ?? { stdout: sub.stdout, stderr: sub.stderr };
   const pid = sub.pid;
   const exited = new Promise<ExitInfo>((resolve) => {
     sub.once('error', (err: NodeJS.ErrnoException) => {
@@ -102,6 +108,8 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
     });
   });
   if (pid === undefined) {
+    streams.stdout?.destroy();
+    streams.stderr?.destroy();
     return {
       pid: -1,
       stdout: null,
@@ -114,8 +122,8 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
   const leader = !opts.foreground;
   return {
     pid,
-    stdout: sub.stdout,
-    stderr: sub.stderr,
+    stdout: streams.stdout,
+    stderr: streams.stderr,
     exited,
     signalGroup(sig) {
       try {
@@ -140,3 +148,35 @@ export function exitStatus(info: ExitInfo): number {
 export function signalNumber(sig: NodeJS.Signals | string): number | undefined {
   return (osConstants.signals as Record<string, number>)[sig];
 }
+
+/**
+ * Real pipes for a child's stdout and stderr. libuv hands children socketpairs, on
+ * which open("/dev/stdout") and open("/proc/self/fd/2") fail with ENXIO, and the
+ * official php-fpm and nginx images log exactly there; Docker gives real pipes.
+ */
+function realPipes() {
+  const libc = loadLibc();
+  const out = libc?.pipe();
+  const err = out?.ok ? libc!.pipe() : undefined;
+  if (!out?.ok || !err?.ok) {
+    if (out?.ok) out.value.forEach((fd) => closeSync(fd));
+    return undefined; // no libc: libuv's socketpairs still carry the output
+  }
+  const [outRead, outWrite] = out.value;
+  const [errRead, errWrite] = err.value;
+  return {
+    stdout: { write: outWrite },
+    stderr: { write: errWrite },
+    /** after spawn: the child has its ends; ours become readable streams */
+    open() {
+      closeSync(outWrite);
+      closeSync(errWrite);
+      return { stdout: readEnd(outRead), stderr: readEnd(errRead) };
+    },
+    close() {
+      for (const fd of [outRead, outWrite, errRead, errWrite]) closeSync(fd);
+    },
+  };
+}
+
+const readEnd = (fd: number) => new Socket({ fd, readable: true, writable: false });

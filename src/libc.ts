@@ -37,6 +37,8 @@ export interface Libc {
   unblockAllSignals(): CallResult<void>;
   /** execvp(file, argv): returns only when it failed */
   execvp(file: string, argv: string[]): CallError;
+  /** pipe2(fds, O_CLOEXEC): [read end, write end] — a real pipe, unlike libuv's socketpairs */
+  pipe(): CallResult<[number, number]>;
 }
 
 /** SIG_DFL is 0, SIG_IGN is 1; anything else is a handler's address, kept only to restore it. */
@@ -56,6 +58,7 @@ const SIGINFO_BYTES = 128;
 // si_pid follows si_signo, si_errno, si_code (and padding to 8 bytes on 64-bit)
 const SI_PID_OFFSET = process.arch === 'arm' || process.arch === 'ia32' ? 12 : 16;
 const F_SETFD = 2;
+const O_CLOEXEC = 0o2000000;
 const SIG_SETMASK = 2;
 const SIGSET_BYTES = 128;
 
@@ -97,6 +100,7 @@ function bind(koffi: typeof import('koffi'), lib: import('koffi').LibraryHandle)
   const fcntl = lib.func('int fcntl(int fd, int cmd, ...)');
   const sigprocmask = lib.func('int sigprocmask(int how, const uint8_t *set, uint8_t *oldset)');
   const execvp = lib.func('int execvp(const char *file, const char **argv)');
+  const pipe2 = lib.func('int pipe2(void *fds, int flags)');
 
   const fail = (): { ok: false } & CallError => ({ ok: false, ...lastError(koffi) });
   const unit = (rc: number): CallResult<void> => (rc === -1 ? fail() : { ok: true, value: undefined });
@@ -129,6 +133,11 @@ function bind(koffi: typeof import('koffi'), lib: import('koffi').LibraryHandle)
     execvp(file, argv) {
       execvp(file, [...argv, null]);
       return lastError(koffi);
+    },
+    pipe() {
+      const fds = Buffer.alloc(8);
+      const rc = pipe2(fds, O_CLOEXEC) as number;
+      return rc === -1 ? fail() : { ok: true, value: [fds.readInt32LE(0), fds.readInt32LE(4)] };
     },
   };
 }

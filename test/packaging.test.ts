@@ -8,6 +8,7 @@ import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync 
 import { isAbsolute, join, posix } from 'node:path';
 import { ROOT, runBerth, startBerth, tempDir, type Berth } from './helpers/berth.js';
 import { freePort } from './helpers/postgres.js';
+import { exitWithin } from './fixtures/nx/example.js';
 
 // ---- Dockerfile.example, read as data
 
@@ -194,8 +195,7 @@ describe('the install Dockerfile.example builds', () => {
       const health = await runBerth(['health', '--ready-file', join(data, 'ready')], { bin: installed, timeoutMs: 20_000 });
       expect(health.code, health.stderr).toBe(0);
       b.kill('SIGTERM');
-      const exit = await Promise.race([b.exited, new Promise((r) => setTimeout(() => r('late'), 20_000))]);
-      expect(exit).toEqual({ code: 0, signal: null });
+      expect(await exitWithin(b, 20_000)).toEqual({ code: 0, signal: null });
       expect(b.events('shutdown.done')).toEqual([expect.objectContaining({ status: 0 })]);
       const after = await runBerth(['health', '--ready-file', join(data, 'ready')], { bin: installed, timeoutMs: 20_000 });
       expect(after.code).toBe(1);
@@ -229,8 +229,10 @@ describe('Dockerfile.example names only what exists', () => {
 
   it('copies into berth-build everything npm pack packs, and the build inputs', () => {
     const copied = stage('berth-build').copies.filter((c) => !c.from).flatMap((c) => c.sources.map((src) => src.replace(/\/$/, '')));
-    const needed = [...pkg.files.map((f) => f.replace(/\/$/, '')).filter((f) => existsSync(join(ROOT, f))), 'package.json', 'package-lock.json', 'scripts'];
-    for (const f of needed) expect(copied, `berth-build copies ${f}`).toContain(f);
+    // dist/ is what `npm run build` makes there, from src/ with scripts/build.mjs
+    const packed = pkg.files.map((f) => f.replace(/\/$/, '')).filter((f) => f !== 'dist' && existsSync(join(ROOT, f)));
+    for (const f of [...packed, 'package.json', 'package-lock.json', 'scripts', 'src']) expect(copied, `berth-build copies ${f}`).toContain(f);
+    expect(instr(stage('berth-build'), 'RUN').some((i) => /npm run build\b.*npm pack\b/.test(i.args))).toBe(true);
   });
 
   it('copies from other stages only what they hold', () => {

@@ -135,9 +135,9 @@ function launch(sup, stack, label) {
   closeSync(out);
   jail.setRoot(child.pid);
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: now() })));
-  let gone = false;
-  void exited.then(() => (gone = true));
-  return { sup, stack, jail, pid: child.pid, t0, exited, isGone: () => gone };
+  let gone;
+  void exited.then((ex) => (gone = ex));
+  return { sup, stack, jail, pid: child.pid, t0, exited, isGone: () => gone !== undefined, exit: () => gone };
 }
 
 /**
@@ -172,17 +172,20 @@ const isNginxMaster = (argv) => (argv[0] ?? '').startsWith('nginx: master') || (
 /** when the php-fpm and nginx masters first appear in the jail (polled every 2 ms) */
 function watchSpawns(run) {
   const times = {};
-  const seen = new Set();
+  // a process whose argv can no longer change into what is looked for: a php-fpm or nginx
+  // that has set its title, an s6-supervise, the supervisor itself once it has exec'd.
+  // Everything else (a fork that has not exec'd yet, a shell, a preflight test) is looked at again.
+  const settled = new Set();
   const timer = setInterval(() => {
     for (const p of run.jail.pids()) {
-      if (seen.has(p)) continue;
+      if (settled.has(p)) continue;
       const argv = argvOf(p);
       if (argv.length === 0) continue;
       if (times.fpm === undefined && isFpmMaster(argv)) times.fpm = now() - run.t0;
       if (times.nginx === undefined && isNginxMaster(argv)) times.nginx = now() - run.t0;
-      // a shell or a test run may exec into something else later: only remember settled ones
-      if (!/^(sh|\/bin\/sh)$/.test(argv[0]) && !isTest(argv)) seen.add(p);
+      if (/^(php-fpm|nginx): /.test(argv[0]) || stat(p)?.comm === 's6-supervise' || (p === run.pid && argv[0] !== '/bin/sh')) settled.add(p);
     }
+    if (times.fpm !== undefined && times.nginx !== undefined) clearInterval(timer);
   }, 2);
   return { times, stop: () => clearInterval(timer) };
 }
@@ -284,7 +287,9 @@ async function restartTest(sup, stack, label, what, windowMs) {
       if (recent.length > 0.5 * cfg.rate * 0.8 && recent.every((r) => r.kind === 'ok')) break;
     }
   }
-  const stateAtEnd = { supervisorAlive: !run.isGone(), fpmMaster: !!fpmPids(run).master, orphans: fpmPids(run).workers.filter((w) => stat(w)?.ppid !== fpmPids(run).master).length };
+  const fpm = fpmPids(run);
+  const ex = run.exit();
+  const stateAtEnd = { supervisorAlive: !ex, ...(ex ? { supervisorExit: ex.signal ?? ex.code, supervisorExitAfterMs: Math.round(ex.at - tKill) } : {}), fpmMaster: !!fpm.master, orphans: fpm.workers.filter((w) => stat(w)?.ppid !== fpm.master).length };
   const results = await load.stop();
   await terminate(run);
   const since = results.filter((r) => r.done >= tKill);
