@@ -6,7 +6,7 @@ import { resolveUser } from './users.js';
 import { inspectPresets } from './presets/index.js';
 import { orderServices, shellWarnings } from './plan.js';
 
-export type ProblemKind = 'cwd' | 'requires' | 'not-found' | 'not-executable' | 'user' | 'preset' | 'order';
+export type ProblemKind = 'cwd' | 'requires' | 'not-found' | 'not-executable' | 'user' | 'preset' | 'order' | 'dirs';
 
 export interface Problem {
   kind: ProblemKind;

@@ -1,7 +1,7 @@
 // Reaps the zombies berth did not spawn. libuv reaps its own children with waitpid(pid)
-// on SIGCHLD and must keep doing so, so berth never calls waitpid(-1): it finds its
-// orphaned zombies in /proc and waits for each by pid.
-import { readdirSync, readFileSync } from 'node:fs';
+// on SIGCHLD and must keep doing so, so berth never calls waitpid(-1): it looks at each
+// exited child first (waitid WNOWAIT, or /proc) and waits only for the orphans, by pid.
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { LIBC_MISSING_HINT, libcLoadError, loadLibc, type Libc } from './libc.js';
 import type { Pid1 } from './pid1.js';
 import type { EventLog } from './types.js';
@@ -22,16 +22,26 @@ export function listChildren(ppid: number, procRoot = '/proc'): ProcChild[] {
   const children: ProcChild[] = [];
   for (const name of readdirSync(procRoot)) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`${procRoot}/${name}/stat`, 'latin1');
-    } catch {
-      continue;
-    }
-    const entry = parseStat(stat);
+    const stat = readProcFile(`${procRoot}/${name}/stat`);
+    const entry = stat === undefined ? undefined : parseStat(stat);
     if (entry?.ppid === ppid) children.push({ pid: entry.pid, state: entry.state, comm: entry.comm });
   }
   return children;
+}
+
+const statBuffer = Buffer.alloc(4096);
+
+/** One open, one read, one close: /proc files have no size for readFileSync to use. */
+function readProcFile(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    return statBuffer.toString('latin1', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
+  } catch {
+    return undefined; // the process is gone
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** "PID (COMM) STATE PPID …"; COMM may itself hold spaces and parentheses. */
@@ -73,9 +83,7 @@ export function startReaper(opts: ReaperOptions): Reaper | undefined {
   const scan = (): void => {
     scheduled = false;
     if (stopped) return;
-    const t0 = performance.now();
     reapExited(libc, ownedBy(opts.isOwnChild), opts);
-    process.stderr.write(`scan ${(performance.now() - t0).toFixed(1)}ms\n`);
     for (const fn of [...listeners]) fn();
   };
   // SIGCHLDs coalesce: one scan is pending at most, and a SIGCHLD that lands while a
@@ -113,16 +121,13 @@ export function startReaper(opts: ReaperOptions): Reaper | undefined {
  * zombie is next in line, peeking cannot see past it: /proc finds the rest.
  */
 function reapExited(libc: Libc, owned: (pid: number) => boolean, opts: ReaperOptions): void {
-  let n = 0;
   for (;;) {
     const next = libc.peekExited();
-    if (!next.ok || next.value === 0) { process.stderr.write(`peek-loop ${n}\n`); return; } // ECHILD: no children at all
-    n++;
+    if (!next.ok || next.value === 0) return; // ECHILD: no children at all
     const pid = next.value;
     const command = owned(pid) || opts.commands === false ? undefined : commandOf(pid);
     if (owned(pid) || !reap(libc, pid, command, opts.log)) break;
   }
-  process.stderr.write(`fallback after ${n}\n`);
   for (const child of listChildren(process.pid)) {
     if (child.state === 'Z' && !owned(child.pid)) reap(libc, child.pid, child.comm, opts.log);
   }
@@ -138,11 +143,8 @@ function reap(libc: Libc, pid: number, command: string | undefined, log: EventLo
 }
 
 function commandOf(pid: number): string | undefined {
-  try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'))?.comm;
-  } catch {
-    return undefined;
-  }
+  const stat = readProcFile(`/proc/${pid}/stat`);
+  return stat === undefined ? undefined : parseStat(stat)?.comm;
 }
 
 /**
@@ -172,18 +174,18 @@ export function becomeSubreaper(libc: Libc | undefined = loadLibc()): boolean {
  * PID 1 duties for the supervisor (src/pid1.ts). undefined, after one warning, when
  * the C library cannot load.
  */
-export function loadPid1(log: EventLog): Pid1 | undefined {
+export function loadPid1(log: EventLog, opts: { commands?: boolean } = {}): Pid1 | undefined {
   const libc = loadLibc();
   if (!libc) {
     log.warn('pid1.unavailable', { reason: libcLoadError() }, LIBC_MISSING_HINT);
     return undefined;
   }
   return {
-    start(opts) {
+    start(session) {
       if (!becomeSubreaper(libc)) {
-        opts.log.warn('pid1.subreaper', { pid: process.pid }, 'could not become a child subreaper: daemonized descendants will not be ended at shutdown');
+        session.log.warn('pid1.subreaper', { pid: process.pid }, 'could not become a child subreaper: daemonized descendants will not be ended at shutdown');
       }
-      const reaper = startReaper({ ...(opts as ReaperOptions), libc })!;
+      const reaper = startReaper({ ...session, commands: opts.commands, libc })!;
       return { stop: reaper.stop, adopted: reaper.adopted, endAdopted: (ms) => endAdopted(reaper, ms) };
     },
   };
@@ -217,7 +219,9 @@ function settled(reaper: Reaper, done: () => boolean, ms: number): Promise<boole
       resolve(ok);
     };
     const timer = setTimeout(() => finish(done()), ms);
-    const off = reaper.onScan(() => done() && finish(true));
+    const off = reaper.onScan(() => {
+      if (done()) finish(true);
+    });
   });
 }
 

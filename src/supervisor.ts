@@ -3,6 +3,7 @@
 import type { EventLog, Plan, UserSpec } from './types.js';
 import { spawnChild, isOwnChild, type Child } from './child.js';
 import { preflight, preflightStatus } from './preflight.js';
+import { ensureDirs } from './dirs.js';
 import { runTask } from './task.js';
 import { Service } from './service.js';
 import { installSignals } from './signals.js';
@@ -64,8 +65,11 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
   const pid1 = deps.pid1?.start({ log, isOwnChild });
 
   try {
-    // 2. preflight
+    // 2. preflight; the written `dirs` first, since nginx -t needs its own
+    const dirProblems = ensureDirs(initial.services, log);
     const checked = await preflight(initial);
+    dirProblems.push(...ensureDirs(checked.plan.services, log));
+    checked.problems.push(...dirProblems.map((d) => ({ kind: 'dirs' as const, name: d.service, message: d.message })));
     for (const w of checked.warnings) log.warn('preflight.warning', { name: w.name }, `${w.name}: ${w.message}`);
     if (checked.problems.length) {
       log.error('preflight.failed', { problems: checked.problems.map((p) => `${p.name}: ${p.message}`) }, `preflight found ${checked.problems.length} problem(s), nothing started:\n${checked.problems.map((p) => `  ${p.name}: ${p.message}`).join('\n')}`);

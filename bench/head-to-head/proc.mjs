@@ -2,7 +2,7 @@
 // kept (a pids cgroup per launch, so that orphans — php-fpm workers whose master was
 // SIGKILLed — can still be found and ended), and what each process costs (RSS, CPU ticks).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const CLK_TCK = (() => {
@@ -214,4 +214,57 @@ export function reapStaleJails() {
     n++;
   }
   return n;
+}
+
+// ---- CPU: one cpu cgroup (v1) for the harness and everything it starts ----
+
+const CPU_ROOT = '/sys/fs/cgroup/cpu';
+
+/**
+ * Move this process (and so everything it will start) into its own cpu cgroup with `shares`
+ * (1024 = one ordinary process group's weight). Two effects, the same for every supervisor:
+ * the kernel's autogroup scheduling (one CPU share per session, on the root group only) no
+ * longer favours the stacks whose programs call setsid(); and, with shares above 1024, the
+ * stack under test is shielded from unrelated load on a shared machine.
+ * Returns a function that moves the process back and removes the group (synchronous).
+ */
+export function enterCpuGroup(shares) {
+  const dir = join(CPU_ROOT, `${PREFIX}${process.pid}-cpu`);
+  try {
+    if (!existsSync(join(CPU_ROOT, 'cpu.shares'))) return undefined;
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'cpu.shares'), String(shares));
+    writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
+  } catch {
+    try {
+      rmdirSync(dir);
+    } catch {}
+    return undefined;
+  }
+  return () => {
+    try {
+      writeFileSync(join(CPU_ROOT, 'cgroup.procs'), String(process.pid));
+    } catch {}
+    for (let i = 0; i < 50; i++) {
+      try {
+        rmdirSync(dir);
+        return;
+      } catch {
+        sleepSync(20);
+      }
+    }
+  };
+}
+
+/** cpu groups left by an earlier harness that died (after its jails were emptied) */
+export function removeStaleCpuGroups() {
+  try {
+    for (const name of readdirSync(CPU_ROOT)) {
+      const m = new RegExp(`^${PREFIX}(\\d+)-cpu$`).exec(name);
+      if (!m || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+      try {
+        rmdirSync(join(CPU_ROOT, name));
+      } catch {}
+    }
+  } catch {}
 }

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { fmt, median, table } from '../lib.mjs';
 import { now, pollUntilOk, sleep, startLoad, tally } from './client.mjs';
-import { CGROUPS, CLK_TCK, Jail, cmdline, cpuTicks, disposeAllJails, pssKiB, reapStaleJails, rssKiB, stat } from './proc.mjs';
+import { CGROUPS, CLK_TCK, Jail, cpuTicks, disposeAllJails, enterCpuGroup, pssKiB, reapStaleJails, removeStaleCpuGroups, rssKiB, stat } from './proc.mjs';
 import { BERTH_BIN, NGINX, PHP_FPM, REPO, S6_SVSCAN, SUPERVISORD, SUPERVISORS, writeStack } from './stack.mjs';
 
 const num = (name, dflt) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : dflt);
@@ -32,6 +32,7 @@ const cfg = {
   logs: process.env.LOGS ?? 'auto',
   stack: process.env.STACK ?? 'example',
   out: process.env.OUT,
+  cpuShares: num('CPU_SHARES', 8192),
 };
 const HARD_LIMIT_MS = num('HARD_LIMIT_S', 900) * 1000; // the whole run, whatever happens
 
@@ -39,10 +40,12 @@ const HARD_LIMIT_MS = num('HARD_LIMIT_S', 900) * 1000; // the whole run, whateve
 const tmp = mkdtempSync(join(tmpdir(), 'berth-h2h-'));
 chmodSync(tmp, 0o755); // php-fpm's and nginx's workers (www-data) must reach into it
 let cleaned = false;
+let leaveCpuGroup;
 function cleanup() {
   if (cleaned) return;
   cleaned = true;
   disposeAllJails();
+  leaveCpuGroup?.();
   if (!process.env.KEEP_TMP) rmSync(tmp, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
@@ -88,6 +91,11 @@ if (!available.s6) notes.push('s6 (s6-svscan, s6-supervise) is not installed: it
 const sups = cfg.only.filter((s) => SUPERVISORS.includes(s) && available[s]);
 const stale = reapStaleJails();
 if (stale) log(`ended ${stale} jail(s) left by an earlier run`);
+removeStaleCpuGroups();
+if (cfg.cpuShares > 0) {
+  leaveCpuGroup = enterCpuGroup(cfg.cpuShares);
+  if (!leaveCpuGroup) notes.push('no writable cpu cgroup: the run shared the CPU with whatever else ran, under autogroup scheduling');
+}
 if (!CGROUPS) notes.push('no writable pids cgroup: processes are tracked by sampling their tree instead (an orphan born and orphaned between two samples could escape)');
 
 const ENV = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` };
@@ -380,6 +388,7 @@ async function main() {
     cpuModel: cpus()[0]?.model,
   };
 
+  const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const R = Object.fromEntries(sups.map((s) => [s, { start: [], stop: [], restartAll: [], restartMaster: [] }]));
 
   log('start: one warm-up round (not counted)');
@@ -415,9 +424,11 @@ async function main() {
   const idle = cfg.idleSeconds > 0 ? await idleTest(stacks) : {};
   for (const sup of sups) if (idle[sup]) log(`idle ${sup}: ${JSON.stringify(idle[sup])}`);
 
-  const report = render(R, idle, { versions, logs, source });
+  const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const minutes = (now() - T0) / 60000;
+  const report = render(R, idle, { versions, logs, source, loadBefore, loadAfter, minutes });
   console.log(report);
-  if (cfg.out) writeFileSync(cfg.out, JSON.stringify({ cfg, versions, logs, source, notes, results: R, idle }, null, 2));
+  if (cfg.out) writeFileSync(cfg.out, JSON.stringify({ cfg, versions, logs, source, notes, loadBefore, loadAfter, results: R, idle }, null, 2));
 }
 
 const rotate = (xs, i) => xs.map((_, j) => xs[(i + j) % xs.length]);
@@ -437,7 +448,7 @@ function ratio(a, b) {
   return `${fmt(a / b, 2)}×`;
 }
 
-function render(R, idle, { versions, logs, source }) {
+function render(R, idle, { versions, logs, source, loadBefore, loadAfter, minutes }) {
   const cols = sups;
   const rows = [];
   const add = (label, valueOf, numberOf) => {
@@ -487,7 +498,7 @@ function render(R, idle, { versions, logs, source }) {
   }
   const headers = ['figure', ...cols, ...(cols.includes('supervisord') ? cols.filter((s) => s !== 'supervisord').map((s) => `${s} ÷ supervisord`) : [])];
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${versions.cpus} × ${versions.cpuModel}; Node ${versions.node}, berth ${versions.berth}, ${versions.php}, ${versions.nginx}, supervisord ${versions.supervisord ?? 'n/a'}, s6 ${versions.s6 ?? 'n/a'}. Stack: ${source}; logs: ${logs}. Load: ${cfg.rate} req/s of /slow.php (50 ms).`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${versions.cpus} × ${versions.cpuModel}; Node ${versions.node}, berth ${versions.berth}, ${versions.php}, ${versions.nginx}, supervisord ${versions.supervisord ?? 'n/a'}, s6 ${versions.s6 ?? 'n/a'}. Stack: ${source}; logs: ${logs}. Load: ${cfg.rate} req/s of /slow.php (50 ms). Load average before/after: ${loadBefore} / ${loadAfter}; cpu.shares ${leaveCpuGroup ? cfg.cpuShares : 'n/a'}; the run took ${minutes.toFixed(1)} min.`,
     '',
     table(headers, rows),
     '',

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
 import { buildPlan, ConfigError, UsageError, type PlanOptions } from '../../src/plan.js';
 
@@ -238,7 +239,7 @@ describe('overrides: flags beat env beat file', () => {
   });
 
   it('--ready takes an inline mapping too', () => {
-    const p = plan(undefined, { cmdArgs: ['pg'], overrides: { readyProbe: '{ exec: [pg_isready] }' } });
+    const p = plan(undefined, { cmdArgs: ['pg'], overrides: { readyProbe: '{ exec: [pg_isready] }', parseMapping: parseYaml } });
     expect(p.services[0]!.ready).toEqual({ kind: 'exec', argv: ['pg_isready'] });
   });
 

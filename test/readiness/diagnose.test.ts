@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { diagnoseDaemonized, diagnoseNotReady, formatDuration } from '../../src/diagnose.js';
 import { waitReady } from '../../src/probes/index.js';
 import type { Probe } from '../../src/types.js';
-import { cleanup, context, freePort, startFixture, stillWaitingAfter, tempDir } from '../fixtures/readiness/helpers.js';
+import { cleanup, context, freePort, startFixture, stillWaitingAfter, tempDir, waitingUntil } from '../fixtures/readiness/helpers.js';
 
 let leftovers: number[] = [];
 afterEach(async () => {
@@ -85,14 +85,16 @@ describe('ready.timeout report', () => {
     const svc = startFixture('listen.mjs', ['http', '127.0.0.1', String(port), '503']);
     await svc.next((l) => l.event === 'listening', 'listening');
     const http: Probe = { kind: 'http', url: `http://127.0.0.1:${port}/health` };
-    expect(await stillWaitingAfter((signal) => waitReady(http, context(svc.pid, signal)), 200)).toBe(true);
-    expect(diagnoseNotReady({ service: 'api', probe: http, pid: svc.pid, lastLines: [], waitedMs: 1000 }).msg).toBe(`api not ready after 1s: GET http://127.0.0.1:${port}/health answered 503`);
+    const httpReport = () => diagnoseNotReady({ service: 'api', probe: http, pid: svc.pid, lastLines: [], waitedMs: 1000 }).msg;
+    expect(await waitingUntil((signal) => waitReady(http, context(svc.pid, signal)), () => httpReport().endsWith('answered 503'))).toBe(true);
+    expect(httpReport()).toBe(`api not ready after 1s: GET http://127.0.0.1:${port}/health answered 503`);
     const script = join(tempDir(), 'check');
     writeFileSync(script, '#!/bin/sh\necho "db: no response" >&2\nexit 2\n');
     chmodSync(script, 0o755);
     const exec: Probe = { kind: 'exec', argv: [script] };
-    expect(await stillWaitingAfter((signal) => waitReady(exec, context(svc.pid, signal)), 300)).toBe(true);
-    expect(diagnoseNotReady({ service: 'api', probe: exec, pid: svc.pid, lastLines: [], waitedMs: 1000 }).msg).toContain(`\`${script}\` exited with 2: db: no response`);
+    const execReport = () => diagnoseNotReady({ service: 'api', probe: exec, pid: svc.pid, lastLines: [], waitedMs: 1000 }).msg;
+    expect(await waitingUntil((signal) => waitReady(exec, context(svc.pid, signal)), () => execReport().includes('exited with'))).toBe(true);
+    expect(execReport()).toContain(`\`${script}\` exited with 2: db: no response`);
   });
 
   it('says when the service is gone', () => {

@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument, LineCounter } from 'yaml';
+import { readSource } from '/work/main/src/config/source.ts';
+import { configSchema } from '/work/main/src/config/schema.ts';
+import { checkConfig } from '/work/main/src/config/check.ts';
+const text = readFileSync(process.argv[2], 'utf8');
+let t = performance.now();
+const d = parseDocument(text, { lineCounter: new LineCounter(), merge: true });
+console.log('yaml', performance.now() - t); t = performance.now();
+const s = readSource(text, 'x', process.env);
+console.log('readSource', performance.now() - t); t = performance.now();
+const p = configSchema.safeParse(s.value);
+console.log('zod', performance.now() - t, p.success); t = performance.now();
+checkConfig(p.data);
+console.log('check', performance.now() - t); t = performance.now();
