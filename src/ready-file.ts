@@ -1,9 +1,9 @@
 // The ready file (DESIGN §5): present only while every service is ready, replaced atomically,
 // and trusted by `berth health` only when it names the live berth that wrote it.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
-import { processInfo, processStartTime } from './proc.js';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { processInfo, processStartTime, type ProcessInfo } from './proc.js';
 
 export interface ReadyFile {
   pid: number;
@@ -82,8 +82,41 @@ export function checkHealth(path: string): { ok: boolean; reason: string } {
   if (started !== data.startTime) {
     return { ok: false, reason: `not ready: pid ${pid} started at ${iso(started)}, not at ${iso(data.startTime)} as ${path} says: another process now has that pid (a file left by an earlier run)` };
   }
+  const info = processInfo(pid);
+  if (!info) return { ok: false, reason: `not ready: pid ${pid} named in ${path} is not running` };
+  if (!runsBerth(info)) return { ok: false, reason: `not ready: pid ${pid} named in ${path} is ${info.comm}, not berth: a file written by something else` };
   const names = Object.keys(data.services ?? {});
   return { ok: true, reason: `ready since ${iso(data.readyAt)}: ${names.length} service(s)${names.length ? ` (${names.join(', ')})` : ''}, berth pid ${pid}` };
+}
+
+/**
+ * Is this process a berth? A start time can be copied from /proc into a forged file; the
+ * program is harder to fake. berth runs as `node [node options] …/berth[.js] …` or as a binary
+ * named berth; an install under another name is the very file this `berth health` runs.
+ * Lenient on purpose: a berth taken for something else would fail its healthcheck for ever.
+ */
+export function runsBerth(p: ProcessInfo, self: string | undefined = process.argv[1]): boolean {
+  const words = p.cmdline.slice(0, 16).filter((w) => !w.startsWith('-'));
+  if (words.some((w) => /^berth(\.[cm]?js)?$/.test(basename(w)))) return true;
+  if (!self) return false;
+  const mine = realpathOrSelf(self);
+  return words.slice(1).some((w) => realpathOrSelf(isAbsolute(w) ? w : (inCwdOf(p.pid, w) ?? w)) === mine);
+}
+
+function inCwdOf(pid: number, file: string): string | undefined {
+  try {
+    return resolve(readlinkSync(`/proc/${pid}/cwd`), file);
+  } catch {
+    return undefined; // another user's process: its cwd is hidden
+  }
+}
+
+function realpathOrSelf(f: string): string {
+  try {
+    return realpathSync(f);
+  } catch {
+    return f;
+  }
 }
 
 const iso = (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));

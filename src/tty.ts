@@ -16,6 +16,7 @@ import { constants } from 'node:os';
 import { loadLibc, SIG_DFL, SIG_IGN, type CallError, type CallResult, type Libc } from './libc.js';
 
 const NO_LIBC: CallError = { errno: constants.errno.ENOSYS, code: 'ENOSYS' };
+const NOT_FOREGROUND: CallError = { errno: constants.errno.EPERM, code: 'NOT_FOREGROUND' };
 
 /**
  * Make pgid the terminal's foreground process group; returns the function that takes
@@ -26,6 +27,10 @@ export function giveTerminal(pgid: number, opts: { fd?: number; libc?: Libc } = 
   const fd = opts.fd ?? 0;
   const libc = opts.libc ?? loadLibc();
   if (!libc) return { ok: false, ...NO_LIBC };
+  const foreground = libc.tcgetpgrp(fd);
+  if (!foreground.ok) return foreground;
+  // never steal the terminal from whoever has it (berth itself run in the background)
+  if (foreground.value !== libc.getpgrp() && foreground.value !== pgid) return { ok: false, ...NOT_FOREGROUND };
   const restore = ignoreJobControlSignals(libc);
   const given = libc.tcsetpgrp(fd, pgid);
   if (!given.ok) {
@@ -55,9 +60,11 @@ export function execInForeground(argv: string[], opts: { fd?: number; libc?: Lib
   const [file] = argv;
   if (!file) return { errno: constants.errno.EINVAL, code: 'EINVAL' };
   const fd = opts.fd ?? 0;
+  const foreground = libc.tcgetpgrp(fd); // ENOTTY, ENXIO: no terminal, nothing to hand over
+  const wasForeground = foreground.ok && foreground.value === libc.getpgrp();
   libc.setpgid(0, 0);
   libc.setSignalDisposition('SIGTTOU', SIG_IGN);
-  libc.tcsetpgrp(fd, process.pid); // ENOTTY, ENXIO: no terminal, nothing to hand over
+  if (wasForeground) libc.tcsetpgrp(fd, process.pid);
   for (const sig of RESETTABLE) libc.setSignalDisposition(sig, SIG_DFL); // Node ignores SIGPIPE, SIGXFSZ
   libc.unblockAllSignals();
   for (const stdio of [0, 1, 2]) libc.clearCloseOnExec(stdio); // Node marks them close-on-exec

@@ -21,13 +21,15 @@ const read = (file) => {
   }
 };
 
+/** a live process (a zombie is not) */
 export const alive = (pid) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return err.code === 'EPERM';
+    if (err.code !== 'EPERM') return false;
   }
+  const s = read(`/proc/${pid}/stat`);
+  return s !== undefined && !/^\S+ \(.*\) [ZX] /s.test(s);
 };
 
 /** /proc/PID/stat, parsed past the command (which may hold spaces and parentheses) */

@@ -9,14 +9,14 @@
 // LOGS (auto | official | files), STACK (example | embedded), OUT (write the raw results as JSON here).
 // What each figure means: docs/BENCHMARKS.md, "Head to head with supervisord and s6".
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { fmt, median, table } from '../lib.mjs';
 import { now, pollUntilOk, sleep, startLoad, tally } from './client.mjs';
-import { CGROUPS, CLK_TCK, Jail, cpuTicks, disposeAllJails, enterCpuGroup, pssKiB, reapStaleJails, removeStaleCpuGroups, rssKiB, stat } from './proc.mjs';
-import { BERTH_BIN, NGINX, PHP_FPM, REPO, S6_SVSCAN, SUPERVISORD, SUPERVISORS, writeStack } from './stack.mjs';
+import { CGROUPS, CLK_TCK, Jail, alive, cpuTicks, disposeAllJails, enterCpuGroup, pssKiB, reapStaleJails, removeStaleCpuGroups, rssKiB, stat } from './proc.mjs';
+import { BERTH_BIN, NGINX, PHP_FPM, REPO, S6_SVSCAN, SUPERVISORD, SUPERVISORS, TUNED, baseOf, writeStack } from './stack.mjs';
 
 const num = (name, dflt) => (process.env[name] !== undefined && process.env[name] !== '' ? Number(process.env[name]) : dflt);
 const cfg = {
@@ -29,6 +29,7 @@ const cfg = {
   warmupMs: num('WARMUP_MS', 2000),
   masterWindowS: num('MASTER_WINDOW_S', 8),
   only: (process.env.ONLY ?? SUPERVISORS.join(',')).split(',').map((s) => s.trim()).filter(Boolean),
+  tuned: process.env.TUNED !== '0',
   logs: process.env.LOGS ?? 'auto',
   stack: process.env.STACK ?? 'example',
   out: process.env.OUT,
@@ -37,7 +38,16 @@ const cfg = {
 const HARD_LIMIT_MS = num('HARD_LIMIT_S', 900) * 1000; // the whole run, whatever happens
 
 // ---------- cleanup: every process this harness starts lives in a Jail ----------
-const tmp = mkdtempSync(join(tmpdir(), 'berth-h2h-'));
+// what an earlier run left when it was killed with SIGKILL (and so could not clean up): its
+// processes (still in their cgroups), its cpu group, its temp dir
+const stale = reapStaleJails();
+if (stale) console.error(`head-to-head: ended the processes of ${stale} cgroup(s) left by an earlier run`);
+removeStaleCpuGroups();
+for (const name of readdirSync(tmpdir())) {
+  const m = /^berth-h2h-(\d+)-/.exec(name);
+  if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+}
+const tmp = mkdtempSync(join(tmpdir(), `berth-h2h-${process.pid}-`));
 chmodSync(tmp, 0o755); // php-fpm's and nginx's workers (www-data) must reach into it
 let cleaned = false;
 let leaveCpuGroup;
@@ -89,9 +99,9 @@ const available = { berth: true, supervisord: existsSync(SUPERVISORD), s6: exist
 if (!available.supervisord) notes.push('supervisord is not installed: its column is empty');
 if (!available.s6) notes.push('s6 (s6-svscan, s6-supervise) is not installed: its column is empty');
 const sups = cfg.only.filter((s) => SUPERVISORS.includes(s) && available[s]);
-const stale = reapStaleJails();
-if (stale) log(`ended ${stale} jail(s) left by an earlier run`);
-removeStaleCpuGroups();
+// the tuned peers run the start and stop tests only
+const tunedSups = cfg.tuned ? TUNED.filter((t) => sups.includes(baseOf(t))) : [];
+const allSups = [...sups, ...tunedSups];
 if (cfg.cpuShares > 0) {
   leaveCpuGroup = enterCpuGroup(cfg.cpuShares);
   if (!leaveCpuGroup) notes.push('no writable cpu cgroup: the run shared the CPU with whatever else ran, under autogroup scheduling');
@@ -218,7 +228,8 @@ async function startTest(sup, stack, label) {
   watch.stop();
   const t = tally(r.before);
   const stop = await terminate(run);
-  return { firstOkMs: r.ok.done - run.t0, ...t, spawnFpmMs: watch.times.fpm, spawnNginxMs: watch.times.nginx, stopExitMs: stop.exitMs };
+  const droppedErrors = r.before.filter((x) => x.kind === 'dropped').map((x) => `${x.error ?? x.status} at ${fmt(x.done - run.t0, 0)} ms`);
+  return { firstOkMs: r.ok.done - run.t0, ...t, droppedErrors, spawnFpmMs: watch.times.fpm, spawnNginxMs: watch.times.nginx, stopExitMs: stop.exitMs };
 }
 
 async function stopTest(sup, stack, label) {
@@ -319,7 +330,7 @@ async function restartTest(sup, stack, label, what, windowMs) {
 async function idleTest(stacks) {
   const runs = sups.map((sup) => launch(sup, stacks[sup], 'idle'));
   for (const run of runs) await upOrThrow(run, 'idle');
-  await sleep(3000); // settle: workers spawned, nothing in flight
+  await sleep(5000); // settle: workers spawned, nothing in flight, start-up garbage collected
   const own = (run) => {
     // the supervisor's own processes: berth, supervisord; s6-svscan and its s6-supervise
     const pids = [run.pid];
@@ -371,9 +382,9 @@ async function idleTest(stacks) {
 // ---------- main ----------
 async function main() {
   const logs = detectLogs();
-  const ports = await freePorts(sups.length);
+  const ports = await freePorts(allSups.length);
   const stacks = {};
-  sups.forEach((sup, i) => (stacks[sup] = writeStack(join(tmp, sup), { supervisor: sup, port: ports[i], logs, source: cfg.stack === 'embedded' ? 'embedded' : 'example' })));
+  allSups.forEach((sup, i) => (stacks[sup] = writeStack(join(tmp, sup), { supervisor: sup, port: ports[i], logs, source: cfg.stack === 'embedded' ? 'embedded' : 'example' })));
   const source = stacks[sups[0]].source;
   if (source === 'embedded' && cfg.stack !== 'embedded') notes.push('examples/php-nginx was missing or changed shape: the harness used its embedded copy of it');
   log(`stack from ${source}; logs: ${logs}; ports ${ports.join(', ')}; temp dir ${tmp}`);
@@ -389,19 +400,19 @@ async function main() {
   };
 
   const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  const R = Object.fromEntries(sups.map((s) => [s, { start: [], stop: [], restartAll: [], restartMaster: [] }]));
+  const R = Object.fromEntries(allSups.map((s) => [s, { start: [], stop: [], restartAll: [], restartMaster: [] }]));
 
   log('start: one warm-up round (not counted)');
-  for (const sup of sups) await startTest(sup, stacks[sup], 'warmup');
+  for (const sup of allSups) await startTest(sup, stacks[sup], 'warmup');
   for (let i = 0; i < cfg.startRuns; i++) {
-    for (const sup of rotate(sups, i)) {
+    for (const sup of rotate(allSups, i)) {
       const r = await startTest(sup, stacks[sup], `start${i}`);
       R[sup].start.push(r);
-      log(`start ${sup} #${i + 1}: first 200 after ${fmt(r.firstOkMs)} ms; before it ${r.http5xx} 5xx, ${r.dropped} dropped, ${r.refused} refused, ${r.other} other`);
+      log(`start ${sup} #${i + 1}: first 200 after ${fmt(r.firstOkMs)} ms; before it ${r.http5xx} 5xx, ${r.dropped} dropped${r.droppedErrors.length ? ` (${r.droppedErrors.join(', ')})` : ''}, ${r.refused} refused, ${r.other} other; php-fpm spawned at ${fmt(r.spawnFpmMs)} ms, nginx at ${fmt(r.spawnNginxMs)} ms`);
     }
   }
   for (let i = 0; i < cfg.stopRuns; i++) {
-    for (const sup of rotate(sups, i)) {
+    for (const sup of rotate(allSups, i)) {
       const r = await stopTest(sup, stacks[sup], `stop${i}`);
       R[sup].stop.push(r);
       log(`stop ${sup} #${i + 1}: exit after ${fmt(r.exitMs)} ms (code ${r.code}, signal ${r.signal}, ${r.leftBehind} left); after SIGTERM: ${r.after.ok} ok, ${r.after.http5xx} 5xx, ${r.after.dropped} dropped, ${r.after.refused} refused${r.examples.length ? ` (${r.examples.join(', ')})` : ''}; before: ${r.warm.failed + r.warm.other} not ok of ${r.warm.total}`);
@@ -448,62 +459,78 @@ function ratio(a, b) {
   return `${fmt(a / b, 2)}×`;
 }
 
-function render(R, idle, { versions, logs, source, loadBefore, loadAfter, minutes }) {
-  const cols = sups;
+function failedCell(ts) {
+  const f = sum(ts.map((t) => t.failed));
+  if (f === 0) return '0';
+  const parts = [];
+  const x5 = sum(ts.map((t) => t.http5xx));
+  const xd = sum(ts.map((t) => t.dropped));
+  if (x5) parts.push(`${x5} × 502`);
+  if (xd) parts.push(`${xd} × reset`);
+  return `${f} (${parts.join(', ')})`;
+}
+
+function rowsFor(R, idle, cols, sections) {
   const rows = [];
+  const withRatios = cols.includes('supervisord');
   const add = (label, valueOf, numberOf) => {
     const vals = cols.map((s) => valueOf(s));
-    const nums = cols.map((s) => numberOf?.(s));
-    const base = cols.includes('supervisord') ? nums[cols.indexOf('supervisord')] : undefined;
-    const ratios = cols.filter((s) => s !== 'supervisord').map((s) => (numberOf ? ratio(nums[cols.indexOf(s)], base) : '—'));
-    rows.push([label, ...vals, ...(cols.includes('supervisord') ? ratios : [])]);
+    const base = withRatios ? numberOf?.('supervisord') : undefined;
+    const ratios = withRatios ? cols.filter((s) => s !== 'supervisord').map((s) => (numberOf ? ratio(numberOf(s), base) : '—')) : [];
+    rows.push([label, ...vals, ...ratios]);
   };
   const st = (s) => R[s].start;
   const sp = (s) => R[s].stop;
   const ra = (s) => R[s].restartAll;
   const rm = (s) => R[s].restartMaster;
   const n = { start: cfg.startRuns, stop: cfg.stopRuns, ra: cfg.restartRuns, rm: cfg.masterRuns };
-
-  add(`**Start**: launch → first 200 through nginx, ms (median of ${n.start}, min–max)`, (s) => medRange(st(s).map((r) => r.firstOkMs)), (s) => median(st(s).map((r) => r.firstOkMs)));
-  add(`Start: failed before the first 200 (502 + dropped), total of ${n.start} runs`, (s) => String(sum(st(s).map((r) => r.failed))), (s) => sum(st(s).map((r) => r.failed)));
-  add(`Start: connection refused before the first 200, median per run`, (s) => medRange(st(s).map((r) => r.refused)), (s) => median(st(s).map((r) => r.refused)));
-  add(`**Stop** under ${cfg.rate} req/s: failed (accepted, then 502/reset), total of ${n.stop} runs`, (s) => String(sum(sp(s).map((r) => r.after.failed))), (s) => sum(sp(s).map((r) => r.after.failed)));
-  add(`Stop: refused after the listener closed, total of ${n.stop} runs`, (s) => String(sum(sp(s).map((r) => r.after.refused))), (s) => sum(sp(s).map((r) => r.after.refused)));
-  add(`Stop: in flight at SIGTERM that still got 200, total of ${n.stop} runs`, (s) => `${sum(sp(s).map((r) => r.after.ok))} of ${sum(sp(s).map((r) => r.after.total))}`, undefined);
-  add(`Stop: SIGTERM → supervisor exited, ms (median, min–max)`, (s) => medRange(sp(s).map((r) => r.exitMs)), (s) => median(defined(sp(s).map((r) => r.exitMs))));
-  add(`Stop: processes still running when the supervisor exited`, (s) => String(sum(sp(s).map((r) => r.leftBehind))), (s) => sum(sp(s).map((r) => r.leftBehind)));
-  add(`Stop: supervisor's exit status`, (s) => [...new Set(sp(s).map((r) => (r.signal ? r.signal : r.code)))].join(', '), undefined);
-  add(`**Restart**, kill -9 php-fpm master + workers: failed, total of ${n.ra} runs`, (s) => String(sum(ra(s).map((r) => r.after.failed))), (s) => sum(ra(s).map((r) => r.after.failed)));
-  add(`Restart (master + workers): kill → 200s resume, ms (median, min–max)`, (s) => medRange(ra(s).map((r) => r.resumeMs)), (s) => median(defined(ra(s).map((r) => r.resumeMs))));
-  add(`Restart, kill -9 php-fpm master only: failed within ${cfg.masterWindowS} s`, (s) => String(sum(rm(s).map((r) => r.after.failed))), (s) => sum(rm(s).map((r) => r.after.failed)));
-  add(
-    `Restart (master only): a new master's worker answers after, ms`,
-    (s) => rm(s).map((r) => (r.firstNewMasterMs === undefined ? `never (${cfg.masterWindowS} s)` : fmt(r.firstNewMasterMs, 0))).join(', ') || 'n/a',
-    undefined,
-  );
-  add(
-    `Restart (master only): 200s served by orphaned workers`,
-    (s) => rm(s).map((r) => `${r.servers.orphan} of ${r.servers.orphan + r.servers['new master'] + r.servers.unknown}`).join(', ') || 'n/a',
-    undefined,
-  );
-  add(`Supervisor start-up: launch → php-fpm spawned, ms (median)`, (s) => medRange(st(s).map((r) => r.spawnFpmMs)), (s) => median(defined(st(s).map((r) => r.spawnFpmMs))));
-  add(`Supervisor start-up: launch → nginx spawned, ms (median)`, (s) => medRange(st(s).map((r) => r.spawnNginxMs)), (s) => median(defined(st(s).map((r) => r.spawnNginxMs))));
-  if (cfg.idleSeconds > 0) {
-    const sec = cfg.idleSeconds;
-    add(`Idle RSS of the supervisor itself, MiB`, (s) => (idle[s] ? fmt(idle[s].ownRssMiB) + (idle[s].ownProcs > 1 ? ` (${idle[s].ownProcs} procs)` : '') : 'n/a'), (s) => idle[s]?.ownRssMiB);
-    add(`Idle RSS with children (sum over every process), MiB`, (s) => (idle[s] ? `${fmt(idle[s].allRssMiB)} (${idle[s].nprocs} procs)` : 'n/a'), (s) => idle[s]?.allRssMiB);
-    add(`Idle PSS with children, MiB`, (s) => (idle[s] ? fmt(idle[s].allPssMiB) : 'n/a'), (s) => idle[s]?.allPssMiB);
-    add(`Idle CPU of the supervisor over ${sec} s, ms`, (s) => (idle[s] ? fmt(idle[s].ownCpuMs, 0) : 'n/a'), (s) => idle[s]?.ownCpuMs);
-    add(`Idle CPU with children over ${sec} s, ms`, (s) => (idle[s] ? fmt(idle[s].allCpuMs, 0) : 'n/a'), (s) => idle[s]?.allCpuMs);
+  if (sections.includes('start')) {
+    add(`**Start**: launch → first 200 through nginx, ms (median of ${n.start}; min–max)`, (s) => medRange(st(s).map((r) => r.firstOkMs)), (s) => median(st(s).map((r) => r.firstOkMs)));
+    add(`Start: failed before the first 200 (accepted, then 502/reset), total of ${n.start} runs`, (s) => failedCell(st(s)), (s) => sum(st(s).map((r) => r.failed)));
+    add(`Start: connection refused before the first 200 (nothing listening yet), median per run`, (s) => medRange(st(s).map((r) => r.refused)), (s) => median(st(s).map((r) => r.refused)));
   }
-  const headers = ['figure', ...cols, ...(cols.includes('supervisord') ? cols.filter((s) => s !== 'supervisord').map((s) => `${s} ÷ supervisord`) : [])];
+  if (sections.includes('stop')) {
+    add(`**Stop** (SIGTERM under ${cfg.rate} req/s): failed, accepted then 502/reset, total of ${n.stop} runs`, (s) => failedCell(sp(s).map((r) => r.after)), (s) => sum(sp(s).map((r) => r.after.failed)));
+    add(`Stop: refused once the listener closed, total of ${n.stop} runs`, (s) => String(sum(sp(s).map((r) => r.after.refused))), (s) => sum(sp(s).map((r) => r.after.refused)));
+    add(`Stop: answered 200 after the SIGTERM, total of ${n.stop} runs`, (s) => `${sum(sp(s).map((r) => r.after.ok))} of ${sum(sp(s).map((r) => r.after.total))}`, undefined);
+    add(`Stop: SIGTERM → supervisor exited, ms (median; min–max)`, (s) => medRange(sp(s).map((r) => r.exitMs)), (s) => median(defined(sp(s).map((r) => r.exitMs))));
+    add(`Stop: processes left running when the supervisor exited, total`, (s) => String(sum(sp(s).map((r) => r.leftBehind))), undefined);
+    add(`Stop: the supervisor's exit status`, (s) => [...new Set(sp(s).map((r) => (r.signal ? r.signal : r.code)))].join(', '), undefined);
+  }
+  if (sections.includes('restart')) {
+    add(`**Restart**, kill -9 of php-fpm's master and workers: failed (502), total of ${n.ra} runs`, (s) => failedCell(ra(s).map((r) => r.after)), (s) => sum(ra(s).map((r) => r.after.failed)));
+    add(`Restart (master and workers): kill → 200s resume, ms (median; min–max)`, (s) => medRange(ra(s).map((r) => r.resumeMs)), (s) => median(defined(ra(s).map((r) => r.resumeMs))));
+    add(`Restart, kill -9 of php-fpm's master only: failed within ${cfg.masterWindowS} s`, (s) => failedCell(rm(s).map((r) => r.after)), (s) => sum(rm(s).map((r) => r.after.failed)));
+    add(`Restart (master only): 200s answered by orphaned workers`, (s) => rm(s).map((r) => `${r.servers.orphan} of ${r.servers.orphan + r.servers['new master'] + r.servers.unknown}`).join(', ') || 'n/a', undefined);
+    add(`Restart (master only): a new master serves after, ms`, (s) => rm(s).map((r) => (r.firstNewMasterMs === undefined ? `never (${cfg.masterWindowS} s)` : fmt(r.firstNewMasterMs, 0))).join(', ') || 'n/a', undefined);
+  }
+  if (sections.includes('process')) {
+    add(`Supervisor start-up: launch → php-fpm spawned, ms (median; min–max)`, (s) => medRange(st(s).map((r) => r.spawnFpmMs)), (s) => median(defined(st(s).map((r) => r.spawnFpmMs))));
+    add(`Supervisor start-up: launch → nginx spawned, ms (median; min–max)`, (s) => medRange(st(s).map((r) => r.spawnNginxMs)), (s) => median(defined(st(s).map((r) => r.spawnNginxMs))));
+    if (cfg.idleSeconds > 0) {
+      const sec = cfg.idleSeconds;
+      add(`Idle RSS of the supervisor itself, MiB`, (s) => (idle[s] ? fmt(idle[s].ownRssMiB) + (idle[s].ownProcs > 1 ? ` (${idle[s].ownProcs} processes)` : '') : 'n/a'), (s) => idle[s]?.ownRssMiB);
+      add(`Idle RSS with children (sum of every process's RSS), MiB`, (s) => (idle[s] ? `${fmt(idle[s].allRssMiB)} (${idle[s].nprocs} processes)` : 'n/a'), (s) => idle[s]?.allRssMiB);
+      add(`Idle PSS with children (shared pages divided), MiB`, (s) => (idle[s] ? fmt(idle[s].allPssMiB) : 'n/a'), (s) => idle[s]?.allPssMiB);
+      add(`Idle CPU of the supervisor over ${sec} s, ms`, (s) => (idle[s] ? fmt(idle[s].ownCpuMs, 0) : 'n/a'), (s) => idle[s]?.ownCpuMs);
+      add(`Idle CPU with children over ${sec} s, ms`, (s) => (idle[s] ? fmt(idle[s].allCpuMs, 0) : 'n/a'), (s) => idle[s]?.allCpuMs);
+    }
+  }
+  const headers = ['figure', ...cols, ...(withRatios ? cols.filter((s) => s !== 'supervisord').map((s) => `${s} ÷ supervisord`) : [])];
+  return table(headers, rows);
+}
+
+function render(R, idle, { versions, logs, source, loadBefore, loadAfter, minutes }) {
   const lines = [
     `Measured ${new Date().toISOString().slice(0, 10)} on ${versions.cpus} × ${versions.cpuModel}; Node ${versions.node}, berth ${versions.berth}, ${versions.php}, ${versions.nginx}, supervisord ${versions.supervisord ?? 'n/a'}, s6 ${versions.s6 ?? 'n/a'}. Stack: ${source}; logs: ${logs}. Load: ${cfg.rate} req/s of /slow.php (50 ms). Load average before/after: ${loadBefore} / ${loadAfter}; cpu.shares ${leaveCpuGroup ? cfg.cpuShares : 'n/a'}; the run took ${minutes.toFixed(1)} min.`,
     '',
-    table(headers, rows),
+    rowsFor(R, idle, sups, ['start', 'stop', 'restart', 'process']),
     '',
-    ...notes.map((x) => `- ${x}`),
   ];
+  if (tunedSups.length) {
+    lines.push('Tuned peers (start and stop only):', '', rowsFor(R, idle, ['berth', ...tunedSups].filter((s) => R[s]), ['start', 'stop']), '');
+  }
+  lines.push(...notes.map((x) => `- ${x}`));
   return lines.join('\n');
 }
 

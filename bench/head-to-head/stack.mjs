@@ -31,6 +31,18 @@ const EXAMPLE_SOCKET = '/var/run/php-fpm/php-fpm.sock';
 const EXAMPLE_LISTEN = '127.0.0.1:8080';
 
 export const SUPERVISORS = ['berth', 'supervisord', 's6'];
+/**
+ * The peers as someone who knows them would configure them for this stack, for the start and
+ * stop tests only (restart and idle are the same as untuned):
+ * - supervisord-tuned: stopsignal=QUIT (graceful for both programs), php-fpm priority 10 and
+ *   nginx 20 (so php-fpm is spawned first and nginx stopped first). supervisord has no way to
+ *   wait for php-fpm's socket before starting nginx.
+ * - s6-tuned: a `down-signal` of SIGQUIT for both, and nginx's run script waits for php-fpm's
+ *   socket file before exec'ing nginx (the hand-written readiness of the incident, done better
+ *   than `sleep 2`; it still cannot tell a live socket from a stale one). s6 stops both at once.
+ */
+export const TUNED = ['supervisord-tuned', 's6-tuned'];
+export const baseOf = (sup) => sup.replace(/-tuned$/, '');
 
 /**
  * Write the stack for one supervisor into `dir`. Returns what the harness needs to launch
@@ -75,7 +87,8 @@ export function writeStack(dir, { supervisor, port, logs, source }) {
 
   const fpmArgs = ['-F', ...(logs === 'files' ? ['-O'] : []), '-p', dir];
   const nginxArgs = ['-p', `${dir}/`, '-c', 'nginx/nginx.conf', '-g', `daemon off; pid ${join(dir, 'run/nginx.pid')};`];
-  const launch = { berth: writeBerth, supervisord: writeSupervisord, s6: writeS6 }[supervisor](dir, { port, fpmArgs, nginxArgs });
+  const tuned = supervisor.endsWith('-tuned');
+  const launch = { berth: writeBerth, supervisord: writeSupervisord, s6: writeS6 }[baseOf(supervisor)](dir, { port, fpmArgs, nginxArgs, tuned, socket });
   return { dir, port, socket, source: used, ...launch };
 }
 
@@ -130,12 +143,13 @@ function writeBerth(dir, { port, fpmArgs, nginxArgs }) {
 const shq = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 /** the incident's supervisord.conf: two programs, output to supervisord's own stdout */
-function writeSupervisord(dir, { fpmArgs, nginxArgs }) {
+function writeSupervisord(dir, { fpmArgs, nginxArgs, tuned }) {
   const config = join(dir, 'supervisord.conf');
-  const program = (name, argv) => [
+  const program = (name, argv, priority) => [
     `[program:${name}]`,
     `command=${argv.map(shq).join(' ')}`,
     'autorestart=true',
+    ...(tuned ? ['stopsignal=QUIT', `priority=${priority}`] : []),
     'stdout_logfile=/dev/fd/1',
     'stdout_logfile_maxbytes=0',
     'stderr_logfile=/dev/fd/2',
@@ -153,19 +167,21 @@ function writeSupervisord(dir, { fpmArgs, nginxArgs }) {
       'logfile_maxbytes=0',
       `pidfile=${join(dir, 'run/supervisord.pid')}`,
       '',
-      ...program('php-fpm', [PHP_FPM, ...fpmArgs]),
-      ...program('nginx', [NGINX, ...nginxArgs]),
+      ...program('php-fpm', [PHP_FPM, ...fpmArgs], 10),
+      ...program('nginx', [NGINX, ...nginxArgs], 20),
     ].join('\n'),
   );
   return { config, argv: [SUPERVISORD, '-n', '-c', config] };
 }
 
-/** s6-svscan on a scandir of two run scripts, nothing else (no readiness, no finish, no down-signal) */
-function writeS6(dir, { fpmArgs, nginxArgs }) {
+/** s6-svscan on a scandir of two run scripts, nothing else (untuned: no readiness, no finish, no down-signal) */
+function writeS6(dir, { fpmArgs, nginxArgs, tuned, socket }) {
   const scan = join(dir, 'scan');
   for (const [name, argv] of [['php-fpm', [PHP_FPM, ...fpmArgs]], ['nginx', [NGINX, ...nginxArgs]]]) {
     mkdirSync(join(scan, name), { recursive: true });
-    writeFileSync(join(scan, name, 'run'), `#!/bin/sh\nexec 2>&1\nexec ${argv.map(shq).join(' ')}\n`, { mode: 0o755 });
+    const wait = tuned && name === 'nginx' ? `until [ -S ${shq(socket)} ]; do sleep 0.01; done\n` : '';
+    writeFileSync(join(scan, name, 'run'), `#!/bin/sh\nexec 2>&1\n${wait}exec ${argv.map(shq).join(' ')}\n`, { mode: 0o755 });
+    if (tuned) writeFileSync(join(scan, name, 'down-signal'), 'SIGQUIT\n');
   }
   return { config: scan, argv: [S6_SVSCAN, scan] };
 }

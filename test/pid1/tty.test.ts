@@ -28,6 +28,7 @@ describe.skipIf(problem)('the terminal goes to the one service', () => {
     expect(where.sid).toBe(init.pid);
     r.write('exit 7\n'); // read from the terminal: only the foreground may
     expect((await r.exited).status).toBe(7);
+    expect(r.events('tty.back')).toMatchObject([{ back: true }]);
     expect(r.events('summary')).toMatchObject([{ status: 7 }]);
   });
 
