@@ -1,5 +1,6 @@
 // Shared by the benchmarks: timing, percentiles, and a markdown table.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 
 export const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -22,3 +23,85 @@ export function table(headers, rows) {
 }
 
 export const fmt = (x, digits = 1) => (typeof x === 'number' ? x.toFixed(digits) : String(x));
+
+// ---- processes a benchmark starts: the common clock, /proc readings, and cleanup ----
+// (used by bench/relay-peers.mjs, bench/signals.mjs, bench/memory.mjs)
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** ms since the epoch on a clock every Node process shares (performance.timeOrigin + now) */
+export const epochMs = () => performance.timeOrigin + performance.now();
+
+const readProc = (file) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
+
+/** VmRSS and VmHWM (peak RSS) of pid in KiB, from /proc/PID/status; undefined once it is gone */
+export function memKiB(pid) {
+  const s = readProc(`/proc/${pid}/status`);
+  if (!s) return undefined;
+  const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
+  return { rss: field('VmRSS'), hwm: field('VmHWM') };
+}
+
+/** every live descendant of pid (children before grandchildren), from the ppid in /proc/PID/stat */
+export function descendants(pid) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = readProc(`/proc/${name}/stat`);
+    if (!s) continue;
+    const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(name));
+  }
+  const out = [];
+  for (let queue = [pid]; queue.length; ) for (const c of children.get(queue.shift()) ?? []) out.push(c), queue.push(c);
+  return out;
+}
+
+/** signals pid and everything below it, collected first, so that no orphan is missed */
+export function killTree(pid, signal = 'SIGKILL') {
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      process.kill(p, signal);
+    } catch {}
+  }
+}
+
+const tracked = new Set();
+let hooked = false;
+/** SIGKILLs the tree of every process started with spawnTracked that may still be alive */
+export function killAllTracked() {
+  for (const child of tracked) if (child.pid) killTree(child.pid);
+  tracked.clear();
+}
+
+/**
+ * child_process.spawn, remembered: killAllTracked() — and the benchmark's own exit, Ctrl-C
+ * or an uncaught error — ends its whole tree, grandchildren included.
+ */
+export function spawnTracked(file, args, opts) {
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', killAllTracked);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => (killAllTracked(), process.exit(130)));
+  }
+  const child = spawn(file, args, opts);
+  tracked.add(child);
+  child.once('exit', () => tracked.delete(child));
+  return child;
+}
+
+/** resolves with child's exit code, or rejects after ms naming what never happened */
+export function exitOf(child, ms, what = 'exit') {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? child.signalCode);
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    child.once('exit', (code, sig) => (clearTimeout(timer), resolve(code ?? sig)));
+  });
+}

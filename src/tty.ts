@@ -73,17 +73,25 @@ export function execInForeground(argv: string[], opts: { fd?: number; libc?: Lib
 
 /**
  * Ctrl-Z stops a service that is not a shell, and there is no prompt to return to: berth
- * logs it and continues it at once, as a shell's `fg` would (bash handles Ctrl-Z itself
- * and never stops). Watches SIGCHLD, which a stopping child sends; returns the remover.
+ * continues it at once, as a shell's `fg` would (bash handles Ctrl-Z itself and never
+ * stops). pid leads its process group. Watches SIGCHLD, which a stopping child sends,
+ * one check per burst of them; returns the remover.
  */
 export function continueWhenStopped(pid: number, onStop: (pid: number) => void): () => void {
+  let scheduled = false;
   const check = (): void => {
+    scheduled = false;
     if (procState(pid) !== 'T') return;
     onStop(pid);
     signalGroup(pid, 'SIGCONT');
   };
-  process.on('SIGCHLD', check);
-  return () => process.off('SIGCHLD', check);
+  const onSigchld = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(check);
+  };
+  process.on('SIGCHLD', onSigchld);
+  return () => process.off('SIGCHLD', onSigchld);
 }
 
 function ignoreJobControlSignals(libc: Libc): () => void {

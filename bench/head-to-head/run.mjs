@@ -9,7 +9,7 @@
 // LOGS (auto | official | files), STACK (example | embedded), OUT (write the raw results as JSON here).
 // What each figure means: docs/BENCHMARKS.md, "Head to head with supervisord and s6".
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -88,7 +88,7 @@ const T0 = now();
 
 // ---------- preconditions ----------
 const missing = [];
-if (!existsSync(join(REPO, 'dist/berth.js'))) missing.push('dist/berth.js (run `npm run build`)');
+if (!existsSync(BERTH_BIN)) missing.push(BERTH_BIN);
 for (const bin of [PHP_FPM, NGINX]) if (!existsSync(bin)) missing.push(bin);
 if (missing.length) {
   console.error(`head-to-head: missing ${missing.join(', ')}`);
@@ -111,11 +111,41 @@ if (!CGROUPS) notes.push('no writable pids cgroup: processes are tracked by samp
 const ENV = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` };
 delete ENV.BERTH_CONFIG;
 
+/**
+ * A copy of berth's build (bin/, dist/, package.json; node_modules linked) in the temp dir, so
+ * that a rebuild in the checkout during the run (npm run build empties dist/) cannot change or
+ * break the berth under test half-way. SNAPSHOT=0 runs the checkout's bin/berth.js directly.
+ */
+function snapshotBerth() {
+  if (process.env.SNAPSHOT === '0') return BERTH_BIN;
+  const dir = join(tmp, 'berth-build');
+  for (let attempt = 0; attempt < 10; attempt++) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    try {
+      cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
+      cpSync(BERTH_BIN, join(dir, 'bin/berth.js'));
+      cpSync(join(REPO, 'package.json'), join(dir, 'package.json'));
+      symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+      const r = spawnSync(process.execPath, [join(dir, 'bin/berth.js'), '--version'], { encoding: 'utf8', timeout: 15_000 });
+      if (r.status === 0) return join(dir, 'bin/berth.js');
+    } catch {}
+    spawnSync('sleep', ['2']); // a build in progress: try again
+  }
+  throw new Error('could not copy a working build of berth (is `npm run build` running?)');
+}
+const berthCommit = (() => {
+  const head = spawnSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['-C', REPO, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).stdout.trim() !== '';
+  return head ? `${head}${dirty ? ' + uncommitted src/ changes' : ''}` : 'unknown';
+})();
+let BERTH;
+
 // Can berth's children open /proc/self/fd/2 (the official images' error_log)? If not, every
 // supervisor gets the 'files' log layout, so that they all run the same php-fpm and nginx.
 function detectLogs() {
   if (cfg.logs !== 'auto') return cfg.logs;
-  const r = spawnSync(process.execPath, [BERTH_BIN, '--ready-file', join(tmp, 'probe-ready'), '--log-level', 'error', '--', '/bin/sh', '-c', ': >>/proc/self/fd/2 && : >>/dev/stdout'], { env: ENV, cwd: tmp, timeout: 15_000, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BERTH, '--ready-file', join(tmp, 'probe-ready'), '--log-level', 'error', '--', '/bin/sh', '-c', ': >>/proc/self/fd/2 && : >>/dev/stdout'], { env: ENV, cwd: tmp, timeout: 15_000, encoding: 'utf8' });
   if (r.status === 0) return 'official';
   notes.push(
     'WORKAROUND (berth bug): a child of berth cannot open /proc/self/fd/2 or /dev/stdout (its stdout and stderr are socketpairs: ENXIO), so the example\'s `error_log = /proc/self/fd/2` stops php-fpm and `access_log /dev/stdout` stops nginx. Every supervisor therefore ran the same "files" log layout: php-fpm `-O` with its error log also in a file, php-fpm\'s and nginx\'s access logs in files.',
@@ -381,10 +411,11 @@ async function idleTest(stacks) {
 
 // ---------- main ----------
 async function main() {
+  BERTH = snapshotBerth();
   const logs = detectLogs();
   const ports = await freePorts(allSups.length);
   const stacks = {};
-  allSups.forEach((sup, i) => (stacks[sup] = writeStack(join(tmp, sup), { supervisor: sup, port: ports[i], logs, source: cfg.stack === 'embedded' ? 'embedded' : 'example' })));
+  allSups.forEach((sup, i) => (stacks[sup] = writeStack(join(tmp, sup), { supervisor: sup, port: ports[i], logs, source: cfg.stack === 'embedded' ? 'embedded' : 'example', berthBin: BERTH })));
   const source = stacks[sups[0]].source;
   if (source === 'embedded' && cfg.stack !== 'embedded') notes.push('examples/php-nginx was missing or changed shape: the harness used its embedded copy of it');
   log(`stack from ${source}; logs: ${logs}; ports ${ports.join(', ')}; temp dir ${tmp}`);
@@ -394,7 +425,7 @@ async function main() {
     nginx: (spawnSync(NGINX, ['-v'], { encoding: 'utf8' }).stderr || '').trim(),
     supervisord: available.supervisord ? spawnSync(SUPERVISORD, ['--version'], { encoding: 'utf8' }).stdout.trim() : undefined,
     s6: available.s6 ? (spawnSync('dpkg-query', ['-W', '-f', '${Version}', 's6'], { encoding: 'utf8' }).stdout || '?') : undefined,
-    berth: JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version,
+    berth: `${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version} (${berthCommit})`,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
   };

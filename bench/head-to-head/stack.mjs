@@ -48,7 +48,7 @@ export const baseOf = (sup) => sup.replace(/-tuned$/, '');
  * Write the stack for one supervisor into `dir`. Returns what the harness needs to launch
  * and probe it.
  */
-export function writeStack(dir, { supervisor, port, logs, source }) {
+export function writeStack(dir, { supervisor, port, logs, source, berthBin = BERTH_BIN }) {
   mkdirSync(dir, { recursive: true });
   const socket = join(dir, 'run/php-fpm.sock');
   const used = copyStackFiles(dir, source);
@@ -88,7 +88,7 @@ export function writeStack(dir, { supervisor, port, logs, source }) {
   const fpmArgs = ['-F', ...(logs === 'files' ? ['-O'] : []), '-p', dir];
   const nginxArgs = ['-p', `${dir}/`, '-c', 'nginx/nginx.conf', '-g', `daemon off; pid ${join(dir, 'run/nginx.pid')};`];
   const tuned = supervisor.endsWith('-tuned');
-  const launch = { berth: writeBerth, supervisord: writeSupervisord, s6: writeS6 }[baseOf(supervisor)](dir, { port, fpmArgs, nginxArgs, tuned, socket });
+  const launch = { berth: writeBerth, supervisord: writeSupervisord, s6: writeS6 }[baseOf(supervisor)](dir, { port, fpmArgs, nginxArgs, tuned, socket, berthBin });
   return { dir, port, socket, source: used, ...launch };
 }
 
@@ -117,7 +117,7 @@ function walk(dir, withDirs = false) {
 const yamlList = (xs) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
 
 /** examples/php-nginx/berth.yaml, with the paths filled in and `restart: on-failure` on php-fpm */
-function writeBerth(dir, { port, fpmArgs, nginxArgs }) {
+function writeBerth(dir, { port, fpmArgs, nginxArgs, berthBin }) {
   const config = join(dir, 'berth.yaml');
   writeFileSync(
     config,
@@ -137,7 +137,7 @@ function writeBerth(dir, { port, fpmArgs, nginxArgs }) {
       '',
     ].join('\n'),
   );
-  return { config, argv: [process.execPath, BERTH_BIN, '-c', config] };
+  return { config, argv: [process.execPath, berthBin, '-c', config] };
 }
 
 const shq = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);

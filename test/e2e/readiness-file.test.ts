@@ -1,12 +1,12 @@
 // The ready file and what reads it, through the real berth binary (DESIGN §5, §3 steps 1, 6
 // and 8): a leftover is deleted at start, the file appears at `ready` and goes at shutdown,
 // `berth health` trusts only a live berth, and `health.listen` answers Kubernetes' probes.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/proc.js';
-import { tempDir } from '../helpers/berth.js';
+import { BERTH, tempDir } from '../helpers/berth.js';
 import { deadPid, exitOf, freePort, health, processes, readJson, svc } from '../fixtures/e2e-readiness/helpers.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -88,6 +88,17 @@ describe('the ready file and berth health', () => {
     expect(h.code).toBe(1);
     expect(h.out).toContain(`pid ${other.pid}`);
     expect(h.out).toContain('not berth');
+  });
+
+  it('health knows berth installed under another name (a symlink), as long as health runs the same file', async () => {
+    const p = place();
+    const entry = p.at('entrypoint');
+    symlinkSync(BERTH, entry);
+    const b = procs.berth(['--ready-file', p.readyFile, '--', ...svc('none')], { bin: entry });
+    await b.waitForEvent('ready');
+    const h = await health(p.readyFile);
+    expect(h.code).toBe(0);
+    expect(h.out).toContain(`berth pid ${b.pid}`);
   });
 
   it('health is 1 for a file that is not JSON or holds no pid', async () => {
