@@ -114,6 +114,8 @@ export class Service {
     if (this.stopped) return; // stop() reports it
     (status === 0 ? runner.log.info : runner.log.error).call(runner.log, 'service.exit', fields, `${plan.name} ${how}`);
     if (status === 0 && child) this.reportDaemonized(child);
+    // what it left in its group (php-fpm's workers, holding its socket) must not outlive it
+    child?.signalGroup('SIGKILL');
     if (wasReady) this.hooks.onNotReady(this);
     const decision = decideRestart(plan.restart, status, plan.maxRestarts, this.restarts, Date.now());
     if (!decision.restart) {

@@ -79,9 +79,10 @@ export function execInForeground(argv: string[], opts: { fd?: number; libc?: Lib
  */
 export function continueWhenStopped(pid: number, onStop: (pid: number) => void): () => void {
   let scheduled = false;
+  let stopped = false;
   const check = (): void => {
     scheduled = false;
-    if (procState(pid) !== 'T') return;
+    if (stopped || procState(pid) !== 'T') return;
     onStop(pid);
     signalGroup(pid, 'SIGCONT');
   };
@@ -91,7 +92,10 @@ export function continueWhenStopped(pid: number, onStop: (pid: number) => void):
     setImmediate(check);
   };
   process.on('SIGCHLD', onSigchld);
-  return () => process.off('SIGCHLD', onSigchld);
+  return () => {
+    stopped = true;
+    process.off('SIGCHLD', onSigchld);
+  };
 }
 
 function ignoreJobControlSignals(libc: Libc): () => void {

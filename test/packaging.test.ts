@@ -227,6 +227,32 @@ describe('Dockerfile.example names only what exists', () => {
     }
   });
 
+  it('sends every COPY source in the build context: Dockerfile.example.dockerignore leaves them in', () => {
+    // BuildKit's per-Dockerfile ignore file; its patterns here are names or **/names
+    const ignored = readFileSync(join(ROOT, 'Dockerfile.example.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const glob = (p: string) => new RegExp(`^${p.replace(/\./g, '\\.').replace(/\*/g, '[^/]*')}$`);
+    // enough for the patterns this file uses: one name, at the root or (**/) anywhere
+    const matches = (pattern: string, path: string) => {
+      const anywhere = pattern.startsWith('**/');
+      const name = anywhere ? pattern.slice(3) : pattern;
+      expect(name, `a pattern this test understands: ${pattern}`).not.toContain('/');
+      const parts = path.split('/');
+      return anywhere ? parts.some((seg) => glob(name).test(seg)) : glob(name).test(parts[0]!);
+    };
+    for (const s of stages) {
+      for (const c of s.copies.filter((x) => !x.from)) {
+        for (const src of c.sources) for (const p of ignored) expect(matches(p, src.replace(/\/$/, '')), `${s.name}: COPY ${src} is excluded by ${p}`).toBe(false);
+      }
+    }
+    expect(matches('**/node_modules', 'examples/demo/node_modules')).toBe(true);
+    expect(matches('dist', 'dist')).toBe(true);
+  });
+
+  it('runs only npm scripts that package.json has', () => {
+    const scripts = Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts);
+    for (const s of stages) for (const i of instr(s, 'RUN')) for (const m of i.args.matchAll(/npm run (\S+)/g)) expect(scripts, `${s.name}: RUN npm run ${m[1]} (line ${i.line})`).toContain(m[1]);
+  });
+
   it('copies into berth-build everything npm pack packs, and the build inputs', () => {
     const copied = stage('berth-build').copies.filter((c) => !c.from).flatMap((c) => c.sources.map((src) => src.replace(/\/$/, '')));
     // dist/ is what `npm run build` makes there, from src/ with scripts/build.mjs

@@ -108,8 +108,11 @@ export function startLoad(port, path, { rate = 200, onResult } = {}) {
 }
 
 export function tally(results) {
-  const t = { total: results.length, ok: 0, http5xx: 0, dropped: 0, refused: 0, other: 0 };
-  for (const r of results) t[r.kind]++;
+  const t = { total: results.length, ok: 0, http5xx: 0, dropped: 0, refused: 0, other: 0, otherKinds: [] };
+  for (const r of results) {
+    t[r.kind]++;
+    if (r.kind === 'other') t.otherKinds.push(r.status ? `HTTP ${r.status}` : `${r.error} before connecting`);
+  }
   t.failed = t.http5xx + t.dropped;
   return t;
 }

@@ -446,7 +446,7 @@ async function main() {
     for (const sup of rotate(allSups, i)) {
       const r = await stopTest(sup, stacks[sup], `stop${i}`);
       R[sup].stop.push(r);
-      log(`stop ${sup} #${i + 1}: exit after ${fmt(r.exitMs)} ms (code ${r.code}, signal ${r.signal}, ${r.leftBehind} left); after SIGTERM: ${r.after.ok} ok, ${r.after.http5xx} 5xx, ${r.after.dropped} dropped, ${r.after.refused} refused${r.examples.length ? ` (${r.examples.join(', ')})` : ''}; before: ${r.warm.failed + r.warm.other} not ok of ${r.warm.total}`);
+      log(`stop ${sup} #${i + 1}: exit after ${fmt(r.exitMs)} ms (code ${r.code}, signal ${r.signal}, ${r.leftBehind} left); after SIGTERM: ${r.after.ok} ok, ${r.after.http5xx} 5xx, ${r.after.dropped} dropped, ${r.after.refused} refused, ${r.after.other} other${r.after.otherKinds.length ? ` [${r.after.otherKinds.join(', ')}]` : ''}${r.examples.length ? ` (${r.examples.join(', ')})` : ''}; before: ${r.warm.failed + r.warm.other} not ok of ${r.warm.total}`);
     }
   }
   for (let i = 0; i < cfg.restartRuns; i++) {
@@ -501,6 +501,15 @@ function failedCell(ts) {
   return `${f} (${parts.join(', ')})`;
 }
 
+/** requests that neither failed nor were refused nor got 200: said apart, with what they got */
+function withOther(cell, ts) {
+  const other = ts.flatMap((t) => t.otherKinds ?? []);
+  if (other.length === 0) return cell;
+  const counts = {};
+  for (const o of other) counts[o] = (counts[o] ?? 0) + 1;
+  return `${cell}; other: ${Object.entries(counts).map(([k, v]) => `${v} × ${k}`).join(', ')}`;
+}
+
 function rowsFor(R, idle, cols, sections) {
   const rows = [];
   const withRatios = cols.includes('supervisord');
@@ -517,11 +526,11 @@ function rowsFor(R, idle, cols, sections) {
   const n = { start: cfg.startRuns, stop: cfg.stopRuns, ra: cfg.restartRuns, rm: cfg.masterRuns };
   if (sections.includes('start')) {
     add(`**Start**: launch → first 200 through nginx, ms (median of ${n.start}; min–max)`, (s) => medRange(st(s).map((r) => r.firstOkMs)), (s) => median(st(s).map((r) => r.firstOkMs)));
-    add(`Start: failed before the first 200 (accepted, then 502/reset), total of ${n.start} runs`, (s) => failedCell(st(s)), (s) => sum(st(s).map((r) => r.failed)));
+    add(`Start: failed before the first 200 (accepted, then 502/reset), total of ${n.start} runs`, (s) => withOther(failedCell(st(s)), st(s)), (s) => sum(st(s).map((r) => r.failed)));
     add(`Start: connection refused before the first 200 (nothing listening yet), median per run`, (s) => medRange(st(s).map((r) => r.refused)), (s) => median(st(s).map((r) => r.refused)));
   }
   if (sections.includes('stop')) {
-    add(`**Stop** (SIGTERM under ${cfg.rate} req/s): failed, accepted then 502/reset, total of ${n.stop} runs`, (s) => failedCell(sp(s).map((r) => r.after)), (s) => sum(sp(s).map((r) => r.after.failed)));
+    add(`**Stop** (SIGTERM under ${cfg.rate} req/s): failed, accepted then 502/reset, total of ${n.stop} runs`, (s) => withOther(failedCell(sp(s).map((r) => r.after)), sp(s).map((r) => r.after)), (s) => sum(sp(s).map((r) => r.after.failed)));
     add(`Stop: refused once the listener closed, total of ${n.stop} runs`, (s) => String(sum(sp(s).map((r) => r.after.refused))), (s) => sum(sp(s).map((r) => r.after.refused)));
     add(`Stop: answered 200 after the SIGTERM, total of ${n.stop} runs`, (s) => `${sum(sp(s).map((r) => r.after.ok))} of ${sum(sp(s).map((r) => r.after.total))}`, undefined);
     add(`Stop: SIGTERM → supervisor exited, ms (median; min–max)`, (s) => medRange(sp(s).map((r) => r.exitMs)), (s) => median(defined(sp(s).map((r) => r.exitMs))));
@@ -529,9 +538,9 @@ function rowsFor(R, idle, cols, sections) {
     add(`Stop: the supervisor's exit status`, (s) => [...new Set(sp(s).map((r) => (r.signal ? r.signal : r.code)))].join(', '), undefined);
   }
   if (sections.includes('restart')) {
-    add(`**Restart**, kill -9 of php-fpm's master and workers: failed (502), total of ${n.ra} runs`, (s) => failedCell(ra(s).map((r) => r.after)), (s) => sum(ra(s).map((r) => r.after.failed)));
+    add(`**Restart**, kill -9 of php-fpm's master and workers: failed (502), total of ${n.ra} runs`, (s) => withOther(failedCell(ra(s).map((r) => r.after)), ra(s).map((r) => r.after)), (s) => sum(ra(s).map((r) => r.after.failed)));
     add(`Restart (master and workers): kill → 200s resume, ms (median; min–max)`, (s) => medRange(ra(s).map((r) => r.resumeMs)), (s) => median(defined(ra(s).map((r) => r.resumeMs))));
-    add(`Restart, kill -9 of php-fpm's master only: failed within ${cfg.masterWindowS} s`, (s) => failedCell(rm(s).map((r) => r.after)), (s) => sum(rm(s).map((r) => r.after.failed)));
+    add(`Restart, kill -9 of php-fpm's master only: failed within ${cfg.masterWindowS} s`, (s) => withOther(failedCell(rm(s).map((r) => r.after)), rm(s).map((r) => r.after)), (s) => sum(rm(s).map((r) => r.after.failed)));
     add(`Restart (master only): 200s answered by orphaned workers`, (s) => rm(s).map((r) => `${r.servers.orphan} of ${r.servers.orphan + r.servers['new master'] + r.servers.unknown}`).join(', ') || 'n/a', undefined);
     add(`Restart (master only): a new master serves after, ms`, (s) => rm(s).map((r) => (r.firstNewMasterMs === undefined ? `never (${cfg.masterWindowS} s)` : fmt(r.firstNewMasterMs, 0))).join(', ') || 'n/a', undefined);
   }
@@ -542,7 +551,8 @@ function rowsFor(R, idle, cols, sections) {
       const sec = cfg.idleSeconds;
       add(`Idle RSS of the supervisor itself, MiB`, (s) => (idle[s] ? fmt(idle[s].ownRssMiB) + (idle[s].ownProcs > 1 ? ` (${idle[s].ownProcs} processes)` : '') : 'n/a'), (s) => idle[s]?.ownRssMiB);
       add(`Idle RSS with children (sum of every process's RSS), MiB`, (s) => (idle[s] ? `${fmt(idle[s].allRssMiB)} (${idle[s].nprocs} processes)` : 'n/a'), (s) => idle[s]?.allRssMiB);
-      add(`Idle PSS with children (shared pages divided), MiB`, (s) => (idle[s] ? fmt(idle[s].allPssMiB) : 'n/a'), (s) => idle[s]?.allPssMiB);
+      // PSS (allPssMiB, in OUT's JSON) is left out: it divides the node binary's pages among every
+      // Node process on the machine, the harness's own included, so it flatters berth
       add(`Idle CPU of the supervisor over ${sec} s, ms`, (s) => (idle[s] ? fmt(idle[s].ownCpuMs, 0) : 'n/a'), (s) => idle[s]?.ownCpuMs);
       add(`Idle CPU with children over ${sec} s, ms`, (s) => (idle[s] ? fmt(idle[s].allCpuMs, 0) : 'n/a'), (s) => idle[s]?.allCpuMs);
     }

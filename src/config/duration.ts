@@ -4,10 +4,25 @@ const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
 const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
 
+/** Node's timers hold at most 2^31-1 ms (24.8 days); a longer one fires after 1 ms, not never */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 export const DURATION_EXPECTED = 'a duration like 500ms, 10s, 5m, 1h or a number of milliseconds';
 
-/** Milliseconds, or undefined when `value` is not a duration. */
+/** When `value` reads as a duration but is too long for a timer, says so; else undefined. */
+export function tooLong(value: unknown): string | undefined {
+  const ms = toMs(value);
+  if (ms === undefined || ms <= MAX_DURATION_MS) return undefined;
+  return `${ms} ms is longer than a timer can wait (at most ${MAX_DURATION_MS} ms, about 596h); for no limit write 0 where the setting allows it`;
+}
+
+/** Milliseconds, or undefined when `value` is not a duration (or longer than a timer can wait). */
 export function parseDuration(value: unknown): number | undefined {
+  const ms = toMs(value);
+  return ms !== undefined && ms <= MAX_DURATION_MS ? ms : undefined;
+}
+
+function toMs(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
   if (typeof value !== 'string') return undefined;
   const s = value.trim();

@@ -1,7 +1,7 @@
 // The small value kinds of the config: durations, flags, counts, signals, modes, names.
 import { field, ok, fail, type Parsed } from './field.js';
 import { expected } from './describe.js';
-import { parseDuration, DURATION_EXPECTED, DURATION_PATTERN } from './duration.js';
+import { parseDuration, tooLong, DURATION_EXPECTED, DURATION_PATTERN } from './duration.js';
 import { parseSignal, SIGNAL_NAMES, SIGNAL_NUMBERS } from './signal.js';
 
 const anyCase = (w: string) => [...w].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join('');
@@ -25,7 +25,7 @@ export const duration = field(
   { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: DURATION_PATTERN }] },
   (v) => {
     const ms = parseDuration(v);
-    return ms === undefined ? fail(expected(DURATION_EXPECTED, v)) : ok(ms);
+    return ms === undefined ? fail(tooLong(v) ?? expected(DURATION_EXPECTED, v)) : ok(ms);
   },
 );
 

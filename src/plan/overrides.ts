@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { LogFormat, LogLevel, Probe } from '../types.js';
 import { ConfigError, UsageError } from '../config/errors.js';
-import { parseDuration, DURATION_EXPECTED } from '../config/duration.js';
+import { parseDuration, tooLong, DURATION_EXPECTED } from '../config/duration.js';
 import { parseProbe } from '../config/probe.js';
 import { parseSignal } from '../config/signal.js';
 import { parseResource, type Resource } from '../config/resource.js';
@@ -60,7 +60,7 @@ export function parseOverrides(o: PlanOverrides, cwd: string): ParsedOverrides {
   };
   const dur = (v: string) => {
     const ms = parseDuration(v);
-    return ms === undefined ? ({ ok: false, message: expected(DURATION_EXPECTED, v) } as const) : ({ ok: true, value: ms } as const);
+    return ms === undefined ? ({ ok: false, message: tooLong(v) ?? expected(DURATION_EXPECTED, v) } as const) : ({ ok: true, value: ms } as const);
   };
   const sig = (v: string) => {
     const r = parseSignal(v);

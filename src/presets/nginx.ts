@@ -75,8 +75,8 @@ function nginxLog(stderr: string, levels: readonly string[]): string[] {
 
 function nginxErrors(stderr: string, service: ServicePlan): string[] {
   const lines = nginxLog(stderr, ['emerg', 'alert', 'crit', 'error']);
-  // a directory berth only creates when the service starts cannot satisfy nginx -t now
+  // `berth run` creates `dirs:` before this check; `berth check` creates nothing
   const missing = lines.map((l) => /"([^"]+)" failed \(2: /.exec(l)?.[1]).find((p) => p && service.dirs.some((d) => resolve(p).startsWith(`${resolve(d.path)}/`)));
-  if (missing) lines.push(`nginx -t needs ${missing}'s directory to exist already, and berth creates the service's dirs only when it starts: put it in a directory that exists in the image`);
+  if (missing) lines.push(`nginx -t needs ${missing}'s directory, one of this service's dirs: berth run creates it before this check, berth check does not`);
   return lines;
 }

@@ -20,7 +20,7 @@ describe.skipIf(missing)(`examples/nx-monorepo with PostgreSQL${missing ? ` (ski
     if ('missing' in install) return;
     t = tempDir('berth-nx-');
     pg = await startPostgres(install);
-  });
+  }, 120_000);
   afterEach(() => berths.stopAll());
   afterAll(async () => {
     await berths.stopAll();
@@ -45,20 +45,20 @@ describe.skipIf(missing)(`examples/nx-monorepo with PostgreSQL${missing ? ` (ski
     // the app's schema check runs beside its start; its line ends the startup output
     await b.waitFor((l) => l.service === 'app' && /^schema check/.test(String(l.msg)), 20_000, "the app's schema check");
     b.kill('SIGTERM');
-    const exit = await exitWithin(b, 20_000);
+    const exit = await exitWithin(b, 30_000);
     return { b, exit, app, readyz, lines: b.lines, output: b.stdoutText() + b.stderr() };
   }
 
   const migrationRows = async (database: string) => (await pg.sql('SELECT version FROM schema_migrations ORDER BY version', database)).split('\n').filter(Boolean);
 
-  it('migrates once, in packages/server, then serves from the monorepo root', async () => {
+  it('migrates once, in packages/server, then serves from the monorepo root', { timeout: 120_000 }, async () => {
     const db = await newDb();
     const first = await runUntilReady(db);
     expect(first.exit).toEqual({ code: 0, signal: null });
 
     const migrate = first.b.events('task.start').find((e) => e.task === 'migrate');
     expect(migrate).toMatchObject({ cwd: SERVER, argv: ['node', 'scripts/migrate.mjs'] });
-    expect(first.b.events('service.start')).toEqual([expect.objectContaining({ service: 'app', cwd: EXAMPLE.replace(/\/$/, '') })]);
+    expect(first.b.events('service.start')).toEqual([expect.objectContaining({ service: 'app', cwd: EXAMPLE })]);
     expect(childLines(first.lines, 'migrate').map((l) => l.msg)).toEqual(expect.arrayContaining(MIGRATIONS.map((f) => `applied ${f}`)));
     expect(await migrationRows(db.database)).toEqual(MIGRATIONS);
     expect(await pg.sql('SELECT name FROM cron_jobs ORDER BY name', db.database)).toBe('cleanup-sessions\nsend-digests');
@@ -79,13 +79,13 @@ describe.skipIf(missing)(`examples/nx-monorepo with PostgreSQL${missing ? ` (ski
     expect(await pg.sql('SELECT string_agg(applied_at::text, \',\' ORDER BY version) FROM schema_migrations', db.database)).toBe(appliedAt);
   });
 
-  it("relays the app's log lines as JSON with service and stream, keeping the app's own fields", async () => {
+  it("relays the app's log lines as JSON with service and stream, keeping the app's own fields", { timeout: 120_000 }, async () => {
     const db = await newDb();
     const { lines, exit } = await runUntilReady(db);
     expect(exit.code).toBe(0);
     const app = childLines(lines, 'app');
     const listening = app.find((l) => l.msg === 'listening');
-    expect(listening).toMatchObject({ service: 'app', stream: 'stdout', cwd: EXAMPLE.replace(/\/$/, '') });
+    expect(listening).toMatchObject({ service: 'app', stream: 'stdout', cwd: EXAMPLE });
     expect(String(listening!.url)).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(app.find((l) => l.msg === 'schema checked')).toMatchObject({ stream: 'stdout', migrations: MIGRATIONS.length });
     expect(app.find((l) => l.msg === 'SIGTERM: closing the server')).toMatchObject({ stream: 'stdout' });
@@ -93,7 +93,7 @@ describe.skipIf(missing)(`examples/nx-monorepo with PostgreSQL${missing ? ` (ski
     expect(lines.filter((l) => 'raw' in l)).toEqual([]);
   });
 
-  it('keeps the password from POSTGRES_PASSWORD_FILE out of every log line, masked as *** when the app prints it', async () => {
+  it('keeps the password from POSTGRES_PASSWORD_FILE out of every log line, masked as *** when the app prints it', { timeout: 120_000 }, async () => {
     const db = await newDb();
     const { lines, output, exit } = await runUntilReady(db, { LOG_LEVEL: 'debug' });
     expect(exit.code).toBe(0);
@@ -104,7 +104,7 @@ describe.skipIf(missing)(`examples/nx-monorepo with PostgreSQL${missing ? ` (ski
     expect(output).not.toContain(pg.password);
   });
 
-  it('DISABLE_DB_MIGRATIONS skips the migrations; the optional job registration then fails and the app starts anyway', async () => {
+  it('DISABLE_DB_MIGRATIONS skips the migrations; the optional job registration then fails and the app starts anyway', { timeout: 120_000 }, async () => {
     const db = await newDb();
     const { b, lines, exit, readyz } = await runUntilReady(db, { DISABLE_DB_MIGRATIONS: 'true' });
     expect(exit.code).toBe(0);

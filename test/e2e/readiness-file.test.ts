@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/proc.js';
 import { BERTH, tempDir } from '../helpers/berth.js';
-import { deadPid, exitOf, freePort, health, processes, readJson, svc } from '../fixtures/e2e-readiness/helpers.js';
+import { deadPid, exitOf, freePort, health, places, processes, readJson, svc } from '../fixtures/e2e-readiness/helpers.js';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -17,12 +17,7 @@ afterAll(() => t.cleanup());
 const procs = processes();
 afterEach(() => procs.stopAll());
 
-let n = 0;
-function place() {
-  const dir = join(t.dir, `case-${++n}`);
-  mkdirSync(dir, { recursive: true });
-  return { dir, readyFile: join(dir, 'run', 'ready'), at: (name: string) => join(dir, name) };
-}
+const place = places(() => t.dir);
 
 function writeJson(path: string, body: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -154,8 +149,7 @@ describe('health.listen', () => {
     const SECRET = 'env-value-7f3a9c';
     const MARKER = 'cmdline-marker-51be';
     const sock = p.at('php-fpm.sock');
-    const config = p.at('berth.json');
-    writeFileSync(config, JSON.stringify({
+    const config = p.config({
       readyFile: p.readyFile,
       health: { listen: `127.0.0.1:${port}` },
       env: { API_TOKEN: SECRET },
@@ -163,7 +157,7 @@ describe('health.listen', () => {
         'php-fpm': { command: svc('unix', sock, '--when', p.at('go'), '--tag', MARKER), ready: `unix:${sock}`, env: { DB_PASSWORD: `${SECRET}-2` } },
         nginx: { command: svc('none', '--tag', MARKER), after: ['php-fpm'] },
       },
-    }));
+    });
     const b = procs.berth(['-c', config]);
     await b.waitForEvent('service.start', { service: 'php-fpm' });
 
