@@ -37,12 +37,20 @@ export function createLogger(opts: LoggerOptions): Logger {
   const target = format === 'raw' ? 'stderr' : 'stdout';
   const color = opts.color ?? false;
   const masker = createMasker(opts.secretValues ?? []);
-  const mask = (line: string): string => (masker ? masker.mask(line) : line);
+  // values are masked, not the serialized line: a short secret ("1", "e") must not
+  // break the line's keys, numbers or quotes
+  const mask = <T>(v: T, depth = 0): T => {
+    if (!masker) return v;
+    if (typeof v === 'string') return masker.mask(v) as T;
+    if (v === null || typeof v !== 'object' || depth > 32) return v;
+    if (Array.isArray(v)) return v.map((x) => mask(x, depth + 1)) as T;
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x, depth + 1)])) as T;
+  };
   const destination = {
     write(line: string): void {
       // events are few and must never be dropped: the sink's "full" is ignored here
-      if (format === 'pretty') sink.write(mask(formatPrettyEvent(JSON.parse(line), color)), target);
-      else sink.write(mask(line), target);
+      if (format === 'pretty') sink.write(formatPrettyEvent(JSON.parse(line), color), target);
+      else sink.write(line, target);
     },
   };
   const pinoLogger = pino(
@@ -68,7 +76,7 @@ export function createLogger(opts: LoggerOptions): Logger {
         rec.stdio = rec.stream;
         delete rec.stream;
       }
-      pinoLogger[level](rec, msg);
+      pinoLogger[level](mask(rec), mask(msg));
     };
 
   return {

@@ -4,7 +4,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Plan, ProcessPlan, ServicePlan, UserSpec } from './types.js';
 import { resolveUser } from './users.js';
 import { inspectPresets } from './presets/index.js';
-import { orderServices, shellWarnings } from './plan.js';
+import { maskSecrets, orderServices, shellWarnings } from './plan.js';
 
 export type ProblemKind = 'cwd' | 'requires' | 'not-found' | 'not-executable' | 'user' | 'preset' | 'order' | 'dirs';
 
@@ -43,7 +43,9 @@ export async function preflight(plan: Plan, opts: { signal?: AbortSignal } = {})
   for (const s of services) {
     for (const d of s.dirs) if (d.owner && !resolveUser(d.owner)) problems.push({ kind: 'user', name: s.name, message: `dirs ${d.path}: owner "${d.owner}" is not a known user (see /etc/passwd)` });
   }
-  return { problems, warnings, plan: { ...plan, services }, users };
+  // messages name paths and commands, where an interpolated secret may sit
+  const mask = <T extends { message: string }>(f: T): T => ({ ...f, message: maskSecrets(f.message, plan.secretValues) });
+  return { problems: problems.map(mask), warnings: warnings.map(mask), plan: { ...plan, services }, users };
 }
 
 function checkProcess(p: ProcessPlan, problems: Problem[], users: Map<string, UserSpec>): void {

@@ -64,36 +64,20 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
   });
   const pid1 = deps.pid1?.start({ log, isOwnChild });
 
+  let health: { close(): Promise<void> } | undefined;
   try {
-    // 2. preflight; the written `dirs` first, since nginx -t needs its own
-    const dirProblems = ensureDirs(initial.services, log);
-    const checked = await preflight(initial);
-    dirProblems.push(...ensureDirs(checked.plan.services, log));
-    checked.problems.push(...dirProblems.map((d) => ({ kind: 'dirs' as const, name: d.service, message: d.message })));
-    for (const w of checked.warnings) log.warn('preflight.warning', { name: w.name }, `${w.name}: ${w.message}`);
-    if (checked.problems.length) {
-      log.error('preflight.failed', { problems: checked.problems.map((p) => `${p.name}: ${p.message}`) }, `preflight found ${checked.problems.length} problem(s), nothing started:\n${checked.problems.map((p) => `  ${p.name}: ${p.message}`).join('\n')}`);
-      return preflightStatus(checked.problems);
-    }
+    const checked = await checkBeforeStart(initial, log);
+    if (typeof checked === 'number') return checked;
     if (stopSignal) return 0;
-    const plan = checked.plan;
-    const runner = makeRunner(deps, checked.users, () => stopSignal !== undefined, stopWaiters, pid1);
+    const { plan, users } = checked;
+    const runner = makeRunner(deps, users, () => stopSignal !== undefined, stopWaiters, pid1);
+    // /livez answers from here on, so a long migration is not taken for a dead pod
+    if (plan.health) health = await startHealthServer({ ...plan.health, state: () => healthState(services) });
 
-    // 3. external dependencies
-    if (plan.waitFor.length && !stopSignal) {
-      const abort = new AbortController();
-      const unhook = onStop(stopWaiters, () => abort.abort());
-      const waited = await waitForResources(plan.waitFor, plan.waitTimeoutMs, { log, signal: abort.signal });
-      unhook();
-      if (stopSignal) return 0;
-      if (!waited.ok) {
-        log.error('wait.timeout', { pending: waited.pending, timeoutMs: plan.waitTimeoutMs }, `still waiting for ${waited.pending.join(', ')} after ${plan.waitTimeoutMs} ms; nothing started`);
-        return 69;
-      }
-      log.info('wait.done', { resources: plan.waitFor }, `${plan.waitFor.join(', ')} available`);
-    }
+    const waited = await waitForDependencies(plan, log, stopWaiters);
+    if (stopSignal) return 0;
+    if (waited !== 0) return waited;
 
-    // 4. tasks, in order
     for (const task of plan.tasks) {
       if (stopSignal) break;
       const outcome = await runTask(task, runner, { onChild: (c) => (currentTask = c), stopping: () => stopSignal !== undefined });
@@ -101,25 +85,48 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
     }
     if (stopSignal) return 0; // the task that saw the signal succeeded, or there was none
 
-    // 5. services, each once all it comes after are ready
-    const health = plan.health ? await startHealthServer({ ...plan.health, state: () => healthState(services) }) : undefined;
-    try {
-      const outcome = await runServices(plan, runner, deps, decide, (s) => (services = s));
-      // 8. shutdown
-      return await shutdown(plan, services, outcome, runner, pid1, () => forced);
-    } finally {
-      await health?.close();
-    }
+    const outcome = await runServices(plan, runner, deps, decide, (s) => (services = s));
+    return await shutdown(plan, services, outcome, runner, pid1, () => forced);
   } finally {
+    await health?.close();
     removeSignals();
     pid1?.stop();
   }
 }
 
+/** §3 step 2: the written `dirs` first (nginx -t needs its own), then every check at once */
+async function checkBeforeStart(initial: Plan, log: EventLog): Promise<{ plan: Plan; users: Map<string, UserSpec> } | number> {
+  const dirProblems = ensureDirs(initial.services, log);
+  const checked = await preflight(initial);
+  dirProblems.push(...ensureDirs(checked.plan.services, log));
+  const problems = [...checked.problems, ...dirProblems.map((d) => ({ kind: 'dirs' as const, name: d.service, message: d.message }))];
+  for (const w of checked.warnings) log.warn('preflight.warning', { name: w.name }, `${w.name}: ${w.message}`);
+  if (problems.length === 0) return { plan: checked.plan, users: checked.users };
+  const lines = problems.map((p) => `${p.name}: ${p.message}`);
+  log.error('preflight.failed', { problems: lines }, `preflight found ${problems.length} problem(s), nothing started:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+  return preflightStatus(problems);
+}
+
+/** §3 step 3: 0 when every resource answered (or a signal cut the wait short), else 69 */
+async function waitForDependencies(plan: Plan, log: EventLog, stopWaiters: Set<() => void>): Promise<number> {
+  if (plan.waitFor.length === 0) return 0;
+  const abort = new AbortController();
+  const unhook = onStop(stopWaiters, () => abort.abort());
+  const waited = await waitForResources(plan.waitFor, plan.waitTimeoutMs, { log, signal: abort.signal });
+  unhook();
+  if (abort.signal.aborted) return 0;
+  if (!waited.ok) {
+    log.error('wait.timeout', { pending: waited.pending, timeoutMs: plan.waitTimeoutMs }, `still waiting for ${waited.pending.join(', ')} after ${plan.waitTimeoutMs} ms; nothing started`);
+    return 69;
+  }
+  log.info('wait.done', { resources: plan.waitFor }, `${plan.waitFor.join(', ')} available`);
+  return 0;
+}
+
 async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, decide: Deferred<Outcome>, publish: (s: Service[]) => void): Promise<Outcome> {
   const { log } = deps;
   if (plan.services.length === 0) return { kind: 'no-services' };
-  if (decide.settled) return decide.promise; // a signal came while the health server started
+  if (decide.settled) return decide.promise; // a signal came before the first service
   const readyWaiters = new Map<string, Deferred<void>>(plan.services.map((s) => [s.name, deferred<void>()]));
   const writeReady = () => {
     if (!services.every((s) => s.state === 'ready')) return;

@@ -1,6 +1,6 @@
 // Start order from `after`: topological, and stable (written order wherever it is free).
 import { didYouMean } from './suggest.js';
-import { oneOf } from './describe.js';
+import { oneOf, quote } from './describe.js';
 
 export interface Ordered {
   name: string;
@@ -14,16 +14,24 @@ export interface OrderProblem {
 
 export type OrderResult<T> = { ok: true; ordered: T[] } | { ok: false; problems: OrderProblem[] };
 
+/** Hints ("did you mean", the names there are) for this many unknown names; the rest are named plainly. */
+const MAX_HINTS = 20;
+const MAX_LISTED = 20;
+
 function unknownNames<T extends Ordered>(items: readonly T[]): OrderProblem[] {
   const names = items.map((s) => s.name);
+  const known = new Set(names);
   const problems: OrderProblem[] = [];
   for (const s of items) {
     for (const dep of s.after) {
       if (dep === s.name) problems.push({ name: s.name, message: `${s.name} cannot come after itself` });
-      else if (!names.includes(dep)) {
-        const others = names.filter((n) => n !== s.name);
-        const hint = didYouMean(dep, others) || (others.length > 0 ? `; services are ${oneOf(others, 'and')}` : '; there are no other services');
-        problems.push({ name: s.name, message: `unknown service "${dep}"${hint}` });
+      else if (!known.has(dep)) {
+        // thousands of wrong names must not cost thousands × thousands of comparisons
+        const hinted = problems.length < MAX_HINTS;
+        const others = hinted ? names.filter((n) => n !== s.name) : [];
+        const listed = others.length > MAX_LISTED ? [...others.slice(0, MAX_LISTED), `${others.length - MAX_LISTED} more`] : others;
+        const hint = !hinted ? '' : didYouMean(dep, others) || (others.length > 0 ? `; services are ${oneOf(listed, 'and')}` : '; there are no other services');
+        problems.push({ name: s.name, message: `unknown service ${quote(dep)}${hint}` });
       }
     }
   }

@@ -14,14 +14,20 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+const MAX_WORD = 100;
+
 /** The closest candidate, if it is close enough to be a typo (case is ignored). */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   const w = word.toLowerCase();
   const limit = Math.max(1, Math.min(3, Math.floor(w.length / 3)));
   let best: string | undefined;
   let bestDistance = Infinity;
-  for (const c of candidates) {
-    const dist = editDistance(w, c.toLowerCase());
+  // the distance is at least the difference in length: skip what cannot be near, and never
+  // build a matrix for a word far longer than any typo (a 1 MB key must not hang berth)
+  for (const c of w.length > MAX_WORD ? [] : candidates) {
+    const lower = c.toLowerCase();
+    if (Math.abs(lower.length - w.length) > limit) continue;
+    const dist = editDistance(w, lower);
     if (dist < bestDistance) [best, bestDistance] = [c, dist];
   }
   if (bestDistance <= limit) return best;

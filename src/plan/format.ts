@@ -8,10 +8,10 @@ const row = (label: string, value: string) => `     ${label.padEnd(9)} ${value}`
 const list = (items: readonly string[]) => (items.length === 0 ? '(none)' : items.join(', '));
 
 function processRows(p: ProcessPlan, mask: (s: string) => string): string[] {
-  const rows = [row('cwd', p.cwd), row(p.shell ? 'shell' : 'run', mask(p.shell ? p.argv[2] ?? '' : joinShellWords(p.argv))), row('env', list(p.envKeys))];
+  const rows = [row('cwd', mask(p.cwd)), row(p.shell ? 'shell' : 'run', mask(p.shell ? p.argv[2] ?? '' : joinShellWords(p.argv))), row('env', list(p.envKeys))];
   if (p.user !== undefined) rows.push(row('user', p.user));
-  if (p.requires.length > 0) rows.push(row('requires', list(p.requires)));
-  if (p.source !== undefined) rows.push(row('from', p.source));
+  if (p.requires.length > 0) rows.push(row('requires', mask(list(p.requires))));
+  if (p.source !== undefined) rows.push(row('from', mask(p.source)));
   return rows;
 }
 
@@ -37,7 +37,7 @@ function serviceLines(s: ServicePlan, i: number, mask: (s: string) => string): s
   ];
   for (const d of s.dirs) {
     const how = [d.owner, d.mode === undefined ? undefined : `0${d.mode.toString(8)}`].filter(Boolean).join(', ');
-    lines.push(row('dir', how ? `${d.path} (${how})` : d.path));
+    lines.push(row('dir', mask(how ? `${d.path} (${how})` : d.path)));
   }
   return lines;
 }
@@ -45,13 +45,13 @@ function serviceLines(s: ServicePlan, i: number, mask: (s: string) => string): s
 export function formatPlan(plan: Plan): string {
   const mask = (s: string) => maskSecrets(s, plan.secretValues);
   const lines = [
-    `config     ${plan.configFile ?? '(none: the command alone)'}`,
-    `paths      relative to ${plan.baseDir}`,
-    `ready file ${plan.readyFile === false ? '(none)' : plan.readyFile}`,
+    `config     ${mask(plan.configFile ?? '(none: the command alone)')}`,
+    `paths      relative to ${mask(plan.baseDir)}`,
+    `ready file ${plan.readyFile === false ? '(none)' : mask(plan.readyFile)}`,
     `log        ${plan.log.format}, level ${plan.log.level}`,
     `shutdown   within ${formatDuration(plan.shutdownTimeoutMs)}`,
   ];
-  if (plan.waitFor.length > 0) lines.push(`wait for   ${plan.waitFor.join(', ')} (up to ${plan.waitTimeoutMs === 0 ? 'forever' : formatDuration(plan.waitTimeoutMs)})`);
+  if (plan.waitFor.length > 0) lines.push(`wait for   ${mask(plan.waitFor.join(', '))} (up to ${plan.waitTimeoutMs === 0 ? 'forever' : formatDuration(plan.waitTimeoutMs)})`);
   if (plan.health) lines.push(`health     http://${plan.health.host}:${plan.health.port}/livez and /readyz`);
   if (plan.secretValues.length > 0) lines.push(`secrets    ${plan.secretValues.length} value(s), shown as *** in child output`);
   lines.push('', plan.tasks.length ? 'tasks, in order:' : 'tasks: none');

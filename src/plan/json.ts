@@ -38,12 +38,23 @@ function serviceJson(s: ServicePlan, mask: (s: string) => string) {
 export function planToJson(plan: Plan) {
   const mask = (s: string) => maskSecrets(s, plan.secretValues);
   const { secretValues: _secrets, tasks, services, ...top } = plan;
-  return {
-    ...top,
-    tasks: tasks.map((t) => processJson(t, mask)),
-    services: services.map((s) => serviceJson(s, mask)),
-    startOrder: services.map((s) => s.name),
-  };
+  // every value, not only argv: a secret interpolated into a URL or a path is still a secret
+  return maskValues(
+    {
+      ...top,
+      tasks: tasks.map((t) => processJson(t, mask)),
+      services: services.map((s) => serviceJson(s, mask)),
+      startOrder: services.map((s) => s.name),
+    },
+    mask,
+  );
+}
+
+function maskValues<T>(v: T, mask: (s: string) => string): T {
+  if (typeof v === 'string') return mask(v) as T;
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => maskValues(x, mask)) as T;
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, maskValues(x, mask)])) as T;
 }
 
 export type PlanJson = ReturnType<typeof planToJson>;
