@@ -28,7 +28,7 @@ export function diagnoseNotReady(input: NotReadyInput): Diagnosis {
   const parts = [target.summary, treeHint(service, pid, tree.available, tree.processes, held, target)];
   if (sockets.unreadable.length) parts.push(`berth could not read the sockets of pid ${sockets.unreadable.join(', ')} (another user; needs CAP_SYS_PTRACE)`);
   return {
-    msg: `${service} not ready after ${formatDuration(waitedMs)}: ${parts.filter(Boolean).join('; ')}`,
+    msg: `${service} not ready after ${formatElapsed(waitedMs)}: ${parts.filter(Boolean).join('; ')}`,
     fields: {
       probe: describeProbe(probe),
       waitedMs,
@@ -106,7 +106,8 @@ export function formatListener(l: OwnedListener): string {
   return `${l.proto} ${l.proto === 'tcp6' ? `[${l.address}]` : l.address}:${l.port}`;
 }
 
-export function formatDuration(ms: number): string {
+/** elapsed time for a person (1.5s); config/duration.ts writes configured values (5m) */
+export function formatElapsed(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   const s = Math.round(ms / 100) / 10;
   return s < 120 || s % 60 ? `${s}s` : `${s / 60}m`;

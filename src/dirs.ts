@@ -3,6 +3,7 @@
 import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
 import type { EventLog, ServicePlan } from './types.js';
 import { resolveUser } from './users.js';
+import { isDir } from './fs-checks.js';
 
 export interface DirProblem {
   service: string;
@@ -32,10 +33,3 @@ export function ensureDirs(services: readonly ServicePlan[], log: EventLog): Dir
   return problems;
 }
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}

@@ -76,7 +76,7 @@ export function createLogger(opts: LoggerOptions): Logger {
         rec.stdio = rec.stream;
         delete rec.stream;
       }
-      pinoLogger[level](mask(rec), mask(msg));
+      pinoLogger[level]({ ...mask(rec), event }, mask(msg)); // the event's own name is berth's, never a secret
     };
 
   return {

@@ -5,6 +5,7 @@ import type { Plan, ProcessPlan, ServicePlan, UserSpec } from './types.js';
 import { resolveUser } from './users.js';
 import { inspectPresets } from './presets/index.js';
 import { maskSecrets, orderServices, shellWarnings } from './plan.js';
+import { exists, isDir } from './fs-checks.js';
 
 export type ProblemKind = 'cwd' | 'requires' | 'not-found' | 'not-executable' | 'user' | 'preset' | 'order' | 'dirs';
 
@@ -90,23 +91,6 @@ export function findCommand(cmd: string, path: string, cwd: string): CommandLook
 function canExecute(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-function exists(p: string): boolean {
-  try {
-    statSync(p);
     return true;
   } catch {
     return false;

@@ -1,9 +1,9 @@
 // The ready file (DESIGN §5): present only while every service is ready, replaced atomically,
 // and trusted by `berth health` only when it names the live berth that wrote it.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { processInfo, processStartTime, type ProcessInfo } from './proc.js';
+import { processInfo, processStartTime, processUid, type ProcessInfo } from './proc.js';
 
 export interface ReadyFile {
   pid: number;
@@ -27,9 +27,10 @@ export function writeReadyFile(path: string, content: ReadyFile): FileResult {
   try {
     const created = mkdirSync(dir, { recursive: true, mode: 0o755 });
     if (created) for (const d of chain(created, dir)) chmodSync(d, 0o755); // the umask may have narrowed them
-    const st = lstatSync(dir);
+    const st = statSync(dir); // a symlinked directory (/var/run → /run) is fine: its target is checked
     if (!st.isDirectory()) return { ok: false, error: `cannot write ready file ${path}: ${dir} is not a directory` };
-    if (st.mode & 0o002 && !(st.mode & 0o1000)) return { ok: false, error: `refusing to write ready file ${path}: anyone may replace files in ${dir} (mode ${(st.mode & 0o7777).toString(8)}, no sticky bit)` };
+    const unsafe = unsafeDir(st, dir);
+    if (unsafe) return { ok: false, error: `refusing to write ready file ${path}: ${unsafe}` };
     writeFileSync(tmp, `${JSON.stringify(content)}\n`, { mode: 0o644, flag: 'wx' }); // wx: never follow a planted symlink
     chmodSync(tmp, 0o644);
     renameSync(tmp, path);
@@ -42,6 +43,16 @@ export function writeReadyFile(path: string, content: ReadyFile): FileResult {
     }
     return { ok: false, error: `cannot write ready file ${path}: ${(e as Error).message}` };
   }
+}
+
+/** Who besides berth (and root) could replace a file in dir; undefined when nobody can. */
+function unsafeDir(st: { uid: number; mode: number }, dir: string): string | undefined {
+  const me = process.getuid?.() ?? 0;
+  const mode = (st.mode & 0o7777).toString(8);
+  if (st.uid !== me && st.uid !== 0) return `${dir} belongs to uid ${st.uid}, who may replace files in it (berth runs as uid ${me})`;
+  if (st.mode & 0o002 && !(st.mode & 0o1000)) return `anyone may replace files in ${dir} (mode ${mode}, no sticky bit)`;
+  if (st.mode & 0o020 && !(st.mode & 0o1000)) return `its group may replace files in ${dir} (mode ${mode}, no sticky bit)`;
+  return undefined;
 }
 
 export function removeReadyFile(path: string): FileResult {
@@ -57,8 +68,15 @@ export function removeReadyFile(path: string): FileResult {
 /** `berth health`: ok only for a file naming a live process that started when the file says. */
 export function checkHealth(path: string): { ok: boolean; reason: string } {
   let text: string;
+  let owner: number;
   try {
-    text = readFileSync(path, 'utf8');
+    const fd = openSync(path, 'r');
+    try {
+      owner = fstatSync(fd).uid;
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, reason: code === 'ENOENT' ? `not ready: no ready file at ${path}` : `cannot read ${path}: ${(e as Error).message}` };
@@ -85,6 +103,11 @@ export function checkHealth(path: string): { ok: boolean; reason: string } {
   const info = processInfo(pid);
   if (!info) return { ok: false, reason: `not ready: pid ${pid} named in ${path} is not running` };
   if (!runsBerth(info)) return { ok: false, reason: `not ready: pid ${pid} named in ${path} is ${info.comm}, not berth: a file written by something else` };
+  // berth writes the file as itself: one owned by another user was put there by that user
+  const berthUid = processUid(pid);
+  if (berthUid !== undefined && owner !== berthUid && owner !== 0) {
+    return { ok: false, reason: `not ready: ${path} belongs to uid ${owner}, but berth (pid ${pid}) runs as uid ${berthUid}: it did not write this file` };
+  }
   const names = Object.keys(data.services ?? {});
   return { ok: true, reason: `ready since ${iso(data.readyAt)}: ${names.length} service(s)${names.length ? ` (${names.join(', ')})` : ''}, berth pid ${pid}` };
 }

@@ -6,6 +6,7 @@ import type { DirSpec, Probe, ServicePlan } from '../types.js';
 import { endpointProbe, formatEndpoint, probeEndpoint, serves } from './endpoint.js';
 import { at, describeOrigin, joinAnd, type PresetProblem, type PresetWarning } from './findings.js';
 import type { FpmFacts, FpmGlobal, FpmListen } from './php-fpm.js';
+import { isDir } from '../fs-checks.js';
 
 /** "9000 (set by zz-docker.conf:5, overriding www.conf:41)"; the pool is named when there are several. */
 export function describeListens(listens: readonly FpmListen[]): string {
@@ -95,10 +96,3 @@ export function socketDirs(service: ServicePlan, facts: FpmFacts, exists: (p: st
   return out;
 }
 
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}

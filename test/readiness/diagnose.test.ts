@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { diagnoseDaemonized, diagnoseNotReady, formatDuration } from '../../src/diagnose.js';
+import { diagnoseDaemonized, diagnoseNotReady, formatElapsed } from '../../src/diagnose.js';
 import { waitReady } from '../../src/probes/index.js';
 import type { Probe } from '../../src/types.js';
 import { cleanup, context, freePort, startFixture, stillWaitingAfter, tempDir, waitingUntil } from '../fixtures/readiness/helpers.js';
@@ -123,5 +123,5 @@ describe('daemonized service', () => {
 });
 
 it('formats durations the way people write them', () => {
-  expect([formatDuration(250), formatDuration(1500), formatDuration(60_000), formatDuration(300_000)]).toEqual(['250ms', '1.5s', '60s', '5m']);
+  expect([formatElapsed(250), formatElapsed(1500), formatElapsed(60_000), formatElapsed(300_000)]).toEqual(['250ms', '1.5s', '60s', '5m']);
 });

@@ -1,0 +1,19 @@
+// The two questions preflight asks of the filesystem, answered without throwing.
+import { statSync } from 'node:fs';
+
+export function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function exists(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
