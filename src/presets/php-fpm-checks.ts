@@ -1,6 +1,5 @@
 // What the php-fpm preset concludes from php-fpm's effective configuration: problems that stop
 // the start, warnings, and the plan's default probe and socket directory.
-import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DirSpec, Probe, ServicePlan } from '../types.js';
 import { endpointProbe, formatEndpoint, probeEndpoint, serves } from './endpoint.js';
