@@ -1,6 +1,6 @@
 // Shared by the benchmarks: timing, percentiles, and a markdown table.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 
 export const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -104,4 +104,43 @@ export function exitOf(child, ms, what = 'exit') {
     const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
     child.once('exit', (code, sig) => (clearTimeout(timer), resolve(code ?? sig)));
   });
+}
+
+/**
+ * Moves this process (and so all it starts from now on) into a new cgroup-v1 cpu group, as
+ * Docker puts a container in one. Besides: the kernel's autogroup (per-session scheduling,
+ * /proc/sys/kernel/sched_autogroup_enabled) applies only in the root group, and would
+ * otherwise treat every process that starts a session (berth's services, dumb-init's child)
+ * as a separate scheduling group. Returns the function that leaves and removes the group,
+ * also called at exit; undefined where there is no such controller or no permission.
+ */
+export function enterCpuGroup(shares = 1024, root = '/sys/fs/cgroup/cpu') {
+  const dir = `${root}/berth-bench-${process.pid}`;
+  try {
+    readFileSync(`${root}/cpu.shares`);
+    mkdirSync(dir);
+    writeFileSync(`${dir}/cpu.shares`, String(shares));
+    writeFileSync(`${dir}/cgroup.procs`, String(process.pid));
+  } catch {
+    try {
+      rmdirSync(dir);
+    } catch {}
+    return undefined;
+  }
+  const leave = () => {
+    process.off('exit', leave);
+    killAllTracked(); // a group with live processes cannot be removed
+    try {
+      writeFileSync(`${root}/cgroup.procs`, String(process.pid));
+    } catch {}
+    for (let i = 0; i < 50; i++) {
+      try {
+        return void rmdirSync(dir);
+      } catch {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // a child not yet reaped
+      }
+    }
+  };
+  process.on('exit', leave);
+  return leave;
 }

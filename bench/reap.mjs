@@ -1,7 +1,7 @@
 // Orphan-burst reaping: how long each init, as PID 1 of a new PID namespace, takes to
 // reap 1,000 orphans that exit at once, and how many zombies are left. One workload
 // (test/fixtures/pid1/orphan-burst.mjs) for all, runs interleaved so all see the same
-// machine.   RUNS=7 ORPHANS=1000 node bench/reap.mjs
+// machine.   npm run build && RUNS=9 ORPHANS=1000 node bench/reap.mjs
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +20,12 @@ if (spawnSync(unshare[0], [...unshare.slice(1), 'true']).status !== 0) {
 }
 const f = await buildPid1Fixtures();
 const workload = [process.execPath, f.orphanBurst, '--orphans', String(orphans)];
+// berth is the real one (bin/berth.js, built into dist/), at its default log level, where
+// the reaper does not read each orphan's command; mini-init runs the same reaper
+// (src/reaper.ts) alone, with none of the supervisor around it
 const inits = {
-  'berth (mini-init)': [process.execPath, f.miniInit, '--'],
   ...(existsSync(dist) ? { berth: [process.execPath, berth, '--'] } : {}),
+  'mini-init (src/reaper.ts alone)': [process.execPath, f.miniInit, '--'],
   tini: ['/usr/bin/tini', '--'],
   'dumb-init': ['/usr/bin/dumb-init', '--'],
 };
@@ -62,3 +65,4 @@ const rows = Object.entries(results).map(([name, rs]) => {
 console.log(`reaping a burst of ${orphans} orphans as PID 1, ${runs} interleaved runs each, Node ${process.version}\n`);
 console.log(table(['init', 'median ms', 'min ms', 'max ms', 'zombies left (worst run)'], rows));
 for (const [name, argv] of missing) console.log(`\n${name}: not installed (${argv[0]})`);
+if (!existsSync(dist)) console.log('\nberth: not built (npm run build)');

@@ -6,7 +6,7 @@
 //
 //   npm run build && node bench/relay-peers.mjs
 //
-// Knobs (environment): LINES (1000000), ROUNDS (3), ONLY (a comma list of the names below),
+// Knobs (environment): LINES (1000000), ROUNDS (5), ONLY (a comma list of the names below),
 // BERTH_BIN (the berth to measure; default ../bin/berth.js), BERTH_BASELINE_BIN (a second build,
 // e.g. before a change, run side by side as "berth raw (baseline)" and "berth json (baseline)"),
 // TIMEOUT_S (120, per run).
@@ -19,20 +19,23 @@
 // relay's own start-up (issue 1/8); "spawn → last line" includes it.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { epochMs, exitOf, fmt, killTree, median, memKiB, sleep, spawnTracked, table } from './lib.mjs';
+import { enterCpuGroup, epochMs, exitOf, fmt, killTree, median, memKiB, sleep, spawnTracked, table } from './lib.mjs';
 import { writerArgv } from './relay.mjs';
 
 const LINES = Number(process.env.LINES ?? 1_000_000);
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const TIMEOUT_MS = Number(process.env.TIMEOUT_S ?? 120) * 1000;
 const LINE_BYTES = 100;
 const BATCH = 1000;
 const BERTH = process.env.BERTH_BIN ?? fileURLToPath(new URL('../bin/berth.js', import.meta.url));
 const CONCURRENTLY = fileURLToPath(new URL('../node_modules/.bin/concurrently', import.meta.url));
 const SUPERVISORD = '/usr/bin/supervisord';
+
+// in a cpu cgroup of its own, as in a container (see enterCpuGroup); CPU_GROUP=0 to run without
+const inCpuGroup = process.env.CPU_GROUP !== '0' && enterCpuGroup(Number(process.env.CPU_SHARES ?? 1024)) !== undefined;
 
 const tmp = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'berth-bench-relay-'));
 if (!process.env.KEEP_TMP) process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -250,7 +253,10 @@ const rows = only.map((name) => {
     `${s.valid}/${s.runs}`,
   ];
 });
-console.log(`\nlog relay of ${LINES.toLocaleString('en')} × ${LINE_BYTES}-byte lines into a counting reader on a FIFO, Node ${process.version}, ${ROUNDS} rounds\n`);
+console.log(
+  `\nlog relay of ${LINES.toLocaleString('en')} × ${LINE_BYTES}-byte lines into a counting reader on a FIFO, Node ${process.version}, ${ROUNDS} rounds; ` +
+    `${inCpuGroup ? 'in a cpu cgroup of its own' : 'no cpu cgroup'}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`,
+);
 console.log(table(['relay', 'MB/s (median)', 'min–max', 'spawn → last line, s', 'peak RSS of the relay, MiB', 'valid runs'], rows));
 const ratio = (a, b) => (summary[a] && summary[b] ? `${fmt(summary[a].mbps / summary[b].mbps, 2)}x` : 'n/a');
 console.log('');

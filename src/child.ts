@@ -5,6 +5,7 @@ import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { loadLibc } from './libc.js';
 import { addChild, removeChild } from './children.js';
+import { continueWhenStopped, lendTerminal } from './tty.js';
 
 export interface Captured {
   exitCode: number | undefined;
@@ -66,18 +67,42 @@ export interface SpawnOptions {
   uid?: number;
   gid?: number;
   /** own the terminal (docker run -it): stdio inherited, not a new session */
-  foreground?: boolean;
+  foreground?: Foreground;
+}
+
+/** How to run a command through berth's hidden verb (cli.ts): its argv prefix and its env. */
+export interface Launcher {
+  argv: string[];
+  /** the env for the launcher's own Node, from the command's (NODE_OPTIONS set aside) */
+  env(env: Record<string, string>): Record<string, string>;
+}
+
+export interface Foreground {
+  launcher: Launcher;
+  /** Ctrl-Z stopped the service, which is no shell: berth continues it */
+  onStopped?(pid: number): void;
+  /** the terminal stays where it is (berth is not in the foreground, or has none): why */
+  onKept?(reason: string): void;
 }
 
 export { isOwnChild, liveChildren } from './children.js';
 
 /**
  * Start one process in its own process group (a new session), stdout and stderr
- * piped for the relay. Resolves `exited` on the process's own exit, not when its
+ * piped for the relay; or, in the foreground, in its own group in berth's session with
+ * the terminal. Resolves `exited` on the process's own exit, not when its
  * pipes close: a daemonized grandchild may hold them open for ever.
  */
 export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
-  const [file, ...args] = opts.argv;
+  // In the foreground the command runs through the launcher (cli.ts), which puts itself
+  // in a process group of its own, takes the terminal from berth's group and execs it,
+  // so the service never runs without the terminal. Without the C library there is no
+  // launcher: the service shares berth's group and terminal (loadPid1 warned).
+  const launch = opts.foreground && loadLibc() ? opts.foreground : undefined;
+  const lent = launch ? lendTerminal() : undefined;
+  if (lent && !lent.ok) launch?.onKept?.(lent.code);
+  const takeBack = lent?.ok ? lent.value : () => {};
+  const [file, ...args] = launch ? [...launch.launcher.argv, ...opts.argv] : opts.argv;
   const pipes = opts.foreground ? undefined : realPipes();
   let sub;
   try {
@@ -85,7 +110,7 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
     // half of Node's own start-up (bench/startup.mjs), and these need none of its extras
     sub = spawn(file!, args, {
       cwd: opts.cwd,
-      env: opts.env,
+      env: launch ? launch.launcher.env(opts.env) : opts.env,
       uid: opts.uid,
       gid: opts.gid,
       detached: !opts.foreground,
@@ -94,20 +119,28 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
     });
   } catch (err) {
     pipes?.close();
+    takeBack();
     return { spawnError: (err as NodeJS.ErrnoException).code ?? String(err) };
   }
   const streams = pipes?.open() ?? { stdout: sub.stdout, stderr: sub.stderr };
   const pid = sub.pid;
+  // Ctrl-Z: a shell handles it, anything else stops with no prompt to return to
+  let ended = false;
+  const stopWatch = lent?.ok && pid !== undefined && launch?.onStopped ? continueWhenStopped(pid, launch.onStopped) : () => {};
   const exited = new Promise<ExitInfo>((resolve) => {
     sub.once('error', (err: NodeJS.ErrnoException) => {
       if (pid === undefined) resolve({ code: undefined, signal: undefined, spawnError: err.code ?? err.message });
     });
     sub.once('exit', (code, signal) => {
+      ended = true;
       if (pid !== undefined) removeChild(pid);
+      stopWatch();
+      takeBack();
       resolve({ code: code ?? undefined, signal: signal ?? undefined });
     });
   });
   if (pid === undefined) {
+    takeBack();
     streams.stdout?.destroy();
     streams.stderr?.destroy();
     return {
@@ -119,21 +152,27 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
     };
   }
   addChild(pid);
-  const leader = !opts.foreground;
+  const leader = !opts.foreground || launch !== undefined;
   return {
     pid,
     stdout: streams.stdout,
     stderr: streams.stderr,
     exited,
     signalGroup(sig) {
-      try {
-        process.kill(leader ? -pid : pid, sig);
-        return true;
-      } catch {
-        return false; // ESRCH: already gone, a harmless race
-      }
+      if (!leader) return kill(pid, sig);
+      // the launcher leads a group once it has called setpgid: until then, the pid alone
+      return kill(-pid, sig) || (launch !== undefined && !ended && kill(pid, sig));
     },
   };
+}
+
+function kill(pid: number, sig: NodeJS.Signals | number): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false; // ESRCH: already gone, a harmless race
+  }
 }
 
 /** Exit status in the shell's convention: the code, or 128 + signal number. */

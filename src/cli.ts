@@ -3,6 +3,7 @@ import { onExit } from 'signal-exit';
 import { HELP, parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { liveChildren } from './children.js';
 import { VERSION } from './version.js';
+import type { Launcher } from './child.js';
 
 type Env = Record<string, string | undefined>;
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -38,11 +39,38 @@ async function main(argv: string[], env: Env): Promise<number> {
     }
   }
   const commands = await import('./commands.js');
-  const io = { cwd: process.cwd(), uid: process.getuid?.() ?? 0, stdoutIsTTY: Boolean(process.stdout.isTTY), stdinIsTTY: Boolean(process.stdin.isTTY), out, err };
+  const io = { cwd: process.cwd(), uid: process.getuid?.() ?? 0, stdoutIsTTY: Boolean(process.stdout.isTTY), stdinIsTTY: Boolean(process.stdin.isTTY), launcher, out, err };
   const plan = await commands.loadPlan(args, env, io);
   if (typeof plan === 'number') return plan;
   if (args.verb === 'plan' || args.verb === 'check') return commands.inspect(args, plan, io);
   return commands.run(plan, env, io);
+}
+
+// The service that gets the terminal starts as berth's own entry file again with a hidden
+// verb (never in --help): it moves into a process group of its own, takes the terminal
+// and execs the command (src/tty.ts execInForeground). Node cannot do that between fork
+// and exec, and setpgid from berth after the exec fails. The launcher's own Node must
+// not load the service's NODE_OPTIONS (a --require of the app's): set aside, and
+// restored for the command.
+const EXEC_FOREGROUND = '__exec-foreground';
+const SAVED_NODE_OPTIONS = 'BERTH_SAVED_NODE_OPTIONS';
+
+const launcher: Launcher = {
+  argv: [process.execPath, ...process.execArgv, process.argv[1]!, EXEC_FOREGROUND],
+  env({ NODE_OPTIONS, ...env }) {
+    return NODE_OPTIONS === undefined ? env : { ...env, [SAVED_NODE_OPTIONS]: NODE_OPTIONS };
+  },
+};
+
+/** returns only when the exec failed: 127 when not found, else 126 (as a shell, as tini) */
+async function execForeground(command: string[]): Promise<number> {
+  const saved = process.env[SAVED_NODE_OPTIONS];
+  delete process.env[SAVED_NODE_OPTIONS];
+  if (saved !== undefined) process.env.NODE_OPTIONS = saved; // setenv(): execvp passes it on
+  const { execInForeground } = await import('./tty.js');
+  const failed = execInForeground(command);
+  err(`berth: ${command[0] ?? '(no command)'}: ${failed.code}`);
+  return failed.code === 'ENOENT' ? 127 : 126;
 }
 
 function usage(message: string): number {
@@ -50,18 +78,23 @@ function usage(message: string): number {
   return 64;
 }
 
-// If berth itself dies, its children must not be left behind.
-onExit(() => {
-  for (const pid of liveChildren()) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
+const argv = process.argv.slice(2);
+const foregroundCommand = argv[0] === EXEC_FOREGROUND ? argv.slice(1) : undefined;
 
-main(process.argv.slice(2), process.env).then(
+// If berth itself dies, its children must not be left behind.
+if (!foregroundCommand) {
+  onExit(() => {
+    for (const pid of liveChildren()) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+(foregroundCommand ? execForeground(foregroundCommand) : main(argv, process.env)).then(
   (code) => process.exit(code),
   (e: unknown) => {
     err(`berth: internal error (a bug in berth, please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

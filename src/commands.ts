@@ -11,6 +11,7 @@ import { createRelay } from './relay.js';
 import { supervise } from './supervisor.js';
 import { loadPid1 } from './reaper.js';
 import type { EventLog, Plan } from './types.js';
+import type { Launcher } from './child.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -20,6 +21,8 @@ export interface Io {
   uid: number;
   stdoutIsTTY: boolean;
   stdinIsTTY: boolean;
+  /** how to start a service that gets the terminal (berth's hidden verb) */
+  launcher: Launcher;
   out(s: string): void;
   err(s: string): void;
 }
@@ -88,9 +91,10 @@ export async function run(plan: Plan, env: Env, io: Io): Promise<number> {
   const color = wantsColor(env, sink.isTTY());
   const log = createLogger({ format: plan.log.format, level: plan.log.level, sink, color, secretValues: plan.secretValues });
   const relay = createRelay({ format: plan.log.format, sink, secretValues: plan.secretValues, color });
-  const pid1 = await loadPid1(log);
+  // reading each orphan's command for its `reaped` line doubles the cost of reaping it
+  const pid1 = loadPid1(log, { commands: plan.log.level === 'debug' || plan.log.level === 'trace' });
   logLoaded(log, plan);
-  const foreground = io.stdinIsTTY && plan.services.length === 1;
+  const foreground = io.stdinIsTTY && plan.services.length === 1 ? io.launcher : undefined;
   const status = await supervise(plan, { log, relay, pid1, foreground });
   await log.flush(1_000);
   return status;

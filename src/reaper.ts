@@ -56,8 +56,8 @@ export function parseStat(stat: string): (ProcChild & { ppid: number }) | undefi
 
 export interface Reaper {
   stop(): void;
-  /** live processes re-parented to berth that it did not spawn */
-  adopted(): number[];
+  /** live processes re-parented to berth that it did not spawn; with zombies: those not reaped yet too */
+  adopted(opts?: { zombies?: boolean }): number[];
   /** calls fn after every scan; returns its remover */
   onScan(fn: () => void): () => void;
 }
@@ -101,11 +101,11 @@ export function startReaper(opts: ReaperOptions): Reaper | undefined {
       stopped = true;
       process.off('SIGCHLD', onSigchld);
     },
-    adopted() {
+    adopted({ zombies = false } = {}) {
       const owned = ownedBy(opts.isOwnChild);
       // a child that berth did not spawn can only have been re-parented to it
       return listChildren(self)
-        .filter((c) => c.state !== 'Z' && c.state !== 'X' && !owned(c.pid))
+        .filter((c) => (zombies || (c.state !== 'Z' && c.state !== 'X')) && !owned(c.pid))
         .map((c) => c.pid);
     },
     onScan(fn) {
@@ -191,20 +191,22 @@ export function loadPid1(log: EventLog, opts: { commands?: boolean } = {}): Pid1
   };
 }
 
-/** SIGTERM every adopted process (and those adopted meanwhile), SIGKILL what is left after ms. */
+/**
+ * SIGTERM every adopted process (and those adopted meanwhile), SIGKILL what is left after
+ * ms. Done once each is reaped, not merely dead: its `reaped` line says how it ended.
+ */
 export async function endAdopted(reaper: Reaper, ms: number): Promise<void> {
   const termed = new Set<number>();
   const termNew = (): boolean => {
-    const alive = reaper.adopted();
-    for (const pid of alive.filter((p) => !termed.has(p))) {
+    for (const pid of reaper.adopted().filter((p) => !termed.has(p))) {
       termed.add(pid);
       signal(pid, 'SIGTERM');
     }
-    return alive.length === 0;
+    return reaper.adopted({ zombies: true }).length === 0;
   };
   if (await settled(reaper, termNew, ms)) return;
   for (const pid of reaper.adopted()) signal(pid, 'SIGKILL');
-  await settled(reaper, () => reaper.adopted().length === 0, KILL_GRACE_MS);
+  await settled(reaper, () => reaper.adopted({ zombies: true }).length === 0, KILL_GRACE_MS);
 }
 
 const KILL_GRACE_MS = 1_000;

@@ -3,7 +3,7 @@
 // stdout slows the child instead of growing berth's memory.
 import type { LogFormat } from './types.js';
 import type { Sink, SinkTarget } from './sink.js';
-import { chunkProcessor } from './relay/chunks.js';
+import { chunkProcessor, type Output } from './relay/chunks.js';
 import { prettyPrefix, type ChildStream } from './relay/format.js';
 import { createMasker } from './relay/mask.js';
 import { Ring } from './relay/ring.js';
@@ -82,9 +82,15 @@ export function createRelay(opts: RelayOptions): Relay {
             onLine(line);
           }
         : (line) => ring.push(line),
+      seenAll: (lines) => {
+        if (onLine) for (let i = 0; i < lines.length; i++) onLine(lines[i]!);
+        ring.pushAll(lines);
+      },
     });
-    const write = (out: string | Buffer): void => {
-      if (out.length > 0 && !sink.write(out, target)) {
+    const write = (out: Output): void => {
+      let full = false;
+      for (const piece of out) if (piece.length > 0 && !sink.write(piece, target)) full = true;
+      if (full) {
         readable.pause();
         paused.set(readable, target);
       }

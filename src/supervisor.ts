@@ -1,7 +1,7 @@
 // Orchestration only: DESIGN §3, top to bottom. Each phase is a function that can
 // fail and says so; the exit status is decided in one place (exit-status.ts).
 import type { EventLog, Plan, UserSpec } from './types.js';
-import { spawnChild, isOwnChild, type Child } from './child.js';
+import { spawnChild, isOwnChild, type Child, type Foreground, type Launcher } from './child.js';
 import { preflight, preflightStatus } from './preflight.js';
 import { ensureDirs } from './dirs.js';
 import { runTask } from './task.js';
@@ -25,8 +25,8 @@ export interface SupervisorDeps {
   relay: Relay;
   /** reaper, subreaper and terminal; absent where libc could not load */
   pid1?: Pid1;
-  /** stdin is a terminal and there is one service: it gets the terminal */
-  foreground?: boolean;
+  /** stdin is a terminal and there is one service: it gets the terminal, started through this */
+  foreground?: Launcher;
 }
 
 type Outcome = ShutdownCause;
@@ -154,7 +154,7 @@ async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, dec
         onFinal(svc, status) {
           decide.resolve({ kind: 'final', status, service: svc.name });
         },
-      }, { foreground: deps.foreground }),
+      }, { foreground: deps.foreground !== undefined }),
   );
   publish(services);
   for (const svc of services) {
@@ -191,7 +191,8 @@ function makeRunner(deps: SupervisorDeps, users: Map<string, UserSpec>, stopping
     spawn(p, opts) {
       const u = p.user ? users.get(p.user) : undefined;
       const env = u?.home && !p.env.HOME ? { ...p.env, HOME: u.home } : p.env;
-      return spawnChild({ argv: p.argv, cwd: p.cwd, env, uid: u?.uid, gid: u?.gid, foreground: opts?.foreground });
+      const foreground = opts?.foreground && deps.foreground ? foregroundOf(p.name, deps.foreground, deps.log) : undefined;
+      return spawnChild({ argv: p.argv, cwd: p.cwd, env, uid: u?.uid, gid: u?.gid, foreground });
     },
     relayOutput(name, child, onLine) {
       return Promise.all([
@@ -214,6 +215,14 @@ function makeRunner(deps: SupervisorDeps, users: Map<string, UserSpec>, stopping
       });
     },
     adopted: () => pid1?.adopted() ?? [],
+  };
+}
+
+function foregroundOf(name: string, launcher: Launcher, log: EventLog): Foreground {
+  return {
+    launcher,
+    onStopped: (pid) => log.info('service.continued', { service: name, pid }, `${name} was stopped (Ctrl-Z) with no shell to return to; continued it`),
+    onKept: (reason) => log.info('terminal.kept', { service: name, reason }, `${name} does not get the terminal: ${reason === 'NOT_FOREGROUND' ? 'berth is not in its foreground' : reason}`),
   };
 }
 

@@ -39,14 +39,33 @@ export function giveTerminal(pgid: number, opts: { fd?: number; libc?: Libc } = 
   }
   // a shell started before this point has stopped itself with SIGTTIN: wake it up
   signalGroup(pgid, 'SIGCONT');
+  return { ok: true, value: takeBackOnce(libc, fd, restore) };
+}
+
+/**
+ * berth's side when the service takes the terminal itself (execInForeground, before its
+ * exec, so it never runs without it). Only when berth's group has the terminal to lend:
+ * berth ignores SIGTTOU and SIGTTIN, as giveTerminal does, until the function returned
+ * takes the terminal back, once the service has ended.
+ */
+export function lendTerminal(opts: { fd?: number; libc?: Libc } = {}): CallResult<() => void> {
+  const fd = opts.fd ?? 0;
+  const libc = opts.libc ?? loadLibc();
+  if (!libc) return { ok: false, ...NO_LIBC };
+  const foreground = libc.tcgetpgrp(fd);
+  if (!foreground.ok) return foreground;
+  if (foreground.value !== libc.getpgrp()) return { ok: false, ...NOT_FOREGROUND };
+  return { ok: true, value: takeBackOnce(libc, fd, ignoreJobControlSignals(libc)) };
+}
+
+function takeBackOnce(libc: Libc, fd: number, restore: () => void): () => void {
   let taken = false;
-  const takeBack = (): void => {
+  return () => {
     if (taken) return;
     taken = true;
     libc.tcsetpgrp(fd, libc.getpgrp()); // EIO/ENOTTY: the terminal is gone, nothing to take
     restore();
   };
-  return { ok: true, value: takeBack };
 }
 
 /**

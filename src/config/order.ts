@@ -63,7 +63,8 @@ export function orderByAfter<T extends Ordered>(items: readonly T[]): OrderResul
     const next = rest.find((s) => s.after.every((d) => placed.has(d)));
     if (next === undefined) {
       const cycle = findCycle(rest);
-      return { ok: false, problems: [{ name: cycle[0]!, message: `cycle ${cycle.join(' → ')}` }] };
+      const shown = cycle.length > MAX_LISTED ? [...cycle.slice(0, MAX_LISTED), `… ${cycle.length - MAX_LISTED - 1} more`, cycle.at(-1)!] : cycle;
+      return { ok: false, problems: [{ name: cycle[0]!, message: `cycle ${shown.join(' → ')}` }] };
     }
     placed.add(next.name);
     ordered.push(next);

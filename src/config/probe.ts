@@ -1,7 +1,7 @@
 // Readiness probes as written (`ready:` and `--ready`), checked and turned into a Probe.
 import type { Probe } from '../types.js';
 import { ok, fail, type Parsed } from './parsed.js';
-import { describeValue, expected } from './describe.js';
+import { describeValue, expected, quote } from './describe.js';
 import { closest, didYouMean } from './suggest.js';
 import { splitShellWords } from './shell-words.js';
 
@@ -22,7 +22,7 @@ export function parsePort(s: string): number | undefined {
 function parseTcp(target: string, written: string): Parsed<Probe> {
   const m = /^(?:(\[[^\]]+\]|[^:]+):)?([^:]+)$/.exec(target.replace(/^\/\//, ''));
   const port = m ? parsePort(m[2]!) : undefined;
-  if (!m || port === undefined) return fail(`expected tcp:PORT or tcp:HOST:PORT with a port from 1 to 65535, got ${JSON.stringify(written)}`);
+  if (!m || port === undefined) return fail(`expected tcp:PORT or tcp:HOST:PORT with a port from 1 to 65535, got ${quote(written)}`);
   const host = m[1]?.replace(/^\[|\]$/g, '');
   return ok(host === undefined ? { kind: 'tcp', port } : { kind: 'tcp', host, port });
 }
@@ -40,7 +40,7 @@ function unknownForm(s: string): string {
   const prefix = /^[A-Za-z][\w+.-]*:/.exec(s)?.[0] ?? s;
   const near = closest(prefix, PREFIXES);
   const hint = near ? `; did you mean "${near}"?` : /^\d+$/.test(s) ? `; did you mean "tcp:${s}"?` : s.startsWith('/') ? `; did you mean "unix:${s}" or "file:${s}"?` : '';
-  return `unknown probe ${JSON.stringify(prefix)}; ${FORMS}${hint}`;
+  return `unknown probe ${quote(prefix)}; ${FORMS}${hint}`;
 }
 
 export function parseProbeString(raw: string): Parsed<Probe> {
@@ -49,10 +49,10 @@ export function parseProbeString(raw: string): Parsed<Probe> {
   const scheme = colon < 0 ? '' : s.slice(0, colon + 1).toLowerCase();
   const rest = s.slice(colon + 1);
   if ((scheme === 'unix:' || scheme === 'file:') && rest !== '') return ok({ kind: scheme === 'unix:' ? 'unix' : 'file', path: rest });
-  if (scheme === 'unix:' || scheme === 'file:') return fail(`expected ${scheme}/path, got ${JSON.stringify(raw)}`);
+  if (scheme === 'unix:' || scheme === 'file:') return fail(`expected ${scheme}/path, got ${quote(raw)}`);
   if (scheme === 'tcp:') return parseTcp(rest, raw);
   if (scheme === 'http:' || scheme === 'https:') {
-    return parseUrl(s) ? ok({ kind: 'http', url: s }) : fail(`expected a URL like http://127.0.0.1:3000/health, got ${JSON.stringify(raw)}`);
+    return parseUrl(s) ? ok({ kind: 'http', url: s }) : fail(`expected a URL like http://127.0.0.1:3000/health, got ${quote(raw)}`);
   }
   return fail(unknownForm(s));
 }
@@ -68,14 +68,14 @@ function argvOf(v: unknown): string[] | undefined {
 
 function parseProbeObject(o: Record<string, unknown>): Parsed<Probe> {
   const keys = Object.keys(o);
-  const kind = keys.find((k) => k in OBJECT_KEYS);
+  const kind = keys.find((k) => Object.hasOwn(OBJECT_KEYS, k)); // not `in`: { constructor: x } is no probe kind
   if (kind === undefined) {
     const first = keys[0];
     const hint = first === undefined ? '' : didYouMean(first, Object.keys(OBJECT_KEYS));
-    return fail(`${first === undefined ? 'empty probe' : `unknown probe key ${JSON.stringify(first)}`}; ${FORMS}${hint}`);
+    return fail(`${first === undefined ? 'empty probe' : `unknown probe key ${quote(first)}`}; ${FORMS}${hint}`);
   }
   const stray = keys.find((k) => !OBJECT_KEYS[kind]!.includes(k));
-  if (stray !== undefined) return fail(`unknown key ${JSON.stringify(stray)} in ${kind === 'exec' || kind === 'http' ? 'an' : 'a'} ${kind} probe${didYouMean(stray, OBJECT_KEYS[kind]!)}`);
+  if (stray !== undefined) return fail(`unknown key ${quote(stray)} in ${kind === 'exec' || kind === 'http' ? 'an' : 'a'} ${kind} probe${didYouMean(stray, OBJECT_KEYS[kind]!)}`);
   if (kind === 'http') {
     const url = typeof o.http === 'string' ? parseUrl(o.http) : undefined;
     if (url === undefined) return fail(`http: ${expected('a URL like http://127.0.0.1:3000/health', o.http)}`);
@@ -93,7 +93,7 @@ function parseProbeObject(o: Record<string, unknown>): Parsed<Probe> {
     try {
       new RegExp(o.log);
     } catch (e) {
-      return fail(`log: invalid regular expression ${JSON.stringify(o.log)}: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/: /, '')}`);
+      return fail(`log: invalid regular expression ${quote(o.log)}: ${(e as Error).message.replace(/^Invalid regular expression: \/.*\/: /, '')}`);
     }
     return ok({ kind: 'log', regex: o.log });
   }

@@ -1,6 +1,6 @@
 // The small value kinds of the config: durations, flags, counts, signals, modes, names.
 import { field, ok, fail, type Parsed } from './field.js';
-import { expected } from './describe.js';
+import { expected, quote } from './describe.js';
 import { parseDuration, tooLong, DURATION_EXPECTED, DURATION_PATTERN } from './duration.js';
 import { parseSignal, SIGNAL_NAMES, SIGNAL_NUMBERS } from './signal.js';
 
@@ -68,7 +68,7 @@ export const SIMPLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const SIMPLE_NAME_RULE = 'a name may use letters, digits, ".", "_" and "-", and starts with a letter or digit';
 
 export const simpleName = field({ type: 'string', pattern: SIMPLE_NAME.source }, (v) =>
-  typeof v === 'string' && SIMPLE_NAME.test(v) ? ok(v) : fail(typeof v === 'string' ? `${JSON.stringify(v)}: ${SIMPLE_NAME_RULE}` : expected('a name', v)),
+  typeof v === 'string' && SIMPLE_NAME.test(v) ? ok(v) : fail(typeof v === 'string' ? `${quote(v)}: ${SIMPLE_NAME_RULE}` : expected('a name', v)),
 );
 
 /** A non-empty string; numbers are kept as their text (paths, users, owners). */

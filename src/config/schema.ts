@@ -1,7 +1,7 @@
 // The config file's shape (DESIGN §2), strict: an unknown key is an error.
 // Defaults are not here; plan/defaults.ts applies them, so `berth plan` can show them.
 import { z } from 'zod';
-import { expected } from './describe.js';
+import { expected, quote } from './describe.js';
 import { count, duration, flag, mode, signal, simpleName, text, SIMPLE_NAME, SIMPLE_NAME_RULE } from './scalars.js';
 import { command, envMap, listen, pathList, readyFile, resource, secretName } from './values.js';
 import { probe } from './probe-field.js';
@@ -60,7 +60,7 @@ export const serviceSchema = mapping(
   'a service: a mapping of its settings',
 );
 
-const serviceName = z.string().regex(SIMPLE_NAME, { error: (i) => `${JSON.stringify(i.input)} is not a valid service name: ${SIMPLE_NAME_RULE}` });
+const serviceName = z.string().regex(SIMPLE_NAME, { error: (i) => `${quote(String(i.input))} is not a valid service name: ${SIMPLE_NAME_RULE}` });
 
 export const configSchema = mapping(
   {

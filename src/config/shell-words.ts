@@ -1,5 +1,6 @@
 // Split a command string into argv the way Compose does (POSIX shell words, no shell):
 // quotes group, backslash escapes, nothing is expanded.
+import { quote as shown } from './describe.js';
 
 export type Split = { ok: true; argv: string[] } | { ok: false; message: string };
 
@@ -32,7 +33,7 @@ export function splitShellWords(text: string): Split {
       inWord = true;
     }
   }
-  if (quote !== undefined) return { ok: false, message: `unterminated quote (${quote}) in ${JSON.stringify(text)}` };
+  if (quote !== undefined) return { ok: false, message: `unterminated quote (${quote}) in ${shown(text)}` };
   if (inWord) argv.push(word);
   return { ok: true, argv };
 }

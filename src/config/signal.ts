@@ -1,7 +1,7 @@
 // Stop signals as people write them: SIGTERM, TERM, term, 15 → "SIGTERM".
 import { constants } from 'node:os';
 import { closest } from './suggest.js';
-import { describeValue } from './describe.js';
+import { describeValue, quote } from './describe.js';
 
 const SIGNALS = constants.signals as Record<string, number>;
 const NAMES = Object.keys(SIGNALS);
@@ -23,5 +23,5 @@ export function parseSignal(value: unknown): ParsedSignal {
   const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
   if (name in SIGNALS) return { ok: true, signal: name as NodeJS.Signals };
   const near = closest(name.slice(3), NAMES.map((n) => n.slice(3))); // compare what follows SIG, or SIGFOO is "near" SIGIOT
-  return { ok: false, message: `unknown signal ${JSON.stringify(value)}${near ? `; did you mean "SIG${near}"?` : ''}` };
+  return { ok: false, message: `unknown signal ${quote(value)}${near ? `; did you mean "SIG${near}"?` : ''}` };
 }

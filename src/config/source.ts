@@ -75,6 +75,7 @@ class Walker {
   map(node: import('yaml').YAMLMap, path: KeyPath, depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const merged: Record<string, unknown>[] = [];
+    const seen = new Set<string>(); // yaml's own check compares every key with every other: minutes for 64k keys
     for (const pair of node.items) {
       const raw: unknown = isScalar(pair.key) ? pair.key.value : undefined;
       const key = typeof raw === 'symbol' ? raw.description : raw === undefined ? undefined : String(raw); // `<<` is a Symbol
@@ -87,6 +88,8 @@ class Walker {
         for (const m of Array.isArray(v) ? v : [v]) if (m && typeof m === 'object') merged.push(m as Record<string, unknown>);
         continue;
       }
+      if (seen.has(key)) this.problems.push({ file: this.file, ...this.pos(pair.key as Node), path: '', message: SYNTAX.DUPLICATE_KEY! });
+      seen.add(key);
       const p = this.pos(pair.key as Node);
       if (p) this.keys.set(pathKey([...path, key]), p);
       Object.defineProperty(out, key, { value: this.at([...path, key], pair.value as Node, depth), enumerable: true, writable: true, configurable: true });
@@ -114,7 +117,7 @@ function firstLine(message: string): string {
 
 export function readSource(text: string, file: string, env: Env): Source {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: true });
+  const doc = parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: true, uniqueKeys: false }); // duplicates: Walker.map
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => ({ file, ...e.linePos?.[0], path: '', message: SYNTAX[e.code] ?? firstLine(e.message) }));
     return { value: undefined, problems, failed: [], where: () => undefined };

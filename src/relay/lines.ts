@@ -4,6 +4,12 @@
 /** content is buf[start, end); the eol bytes that followed it (0, 1 for \n, 2 for \r\n) are buf[end, end+eol) */
 export type EmitLine = (buf: Buffer, start: number, end: number, eol: number) => void;
 
+/**
+ * A run of whole lines, buf[start, end): end is just past a \n, and no line in it is over
+ * the limit. Returns false to have them emitted one by one instead.
+ */
+export type EmitBlock = (buf: Buffer, start: number, end: number) => boolean;
+
 export const MAX_LINE_BYTES = 64 * 1024;
 
 export class LineSplitter {
@@ -19,18 +25,33 @@ export class LineSplitter {
     this.tail = Math.max(1, ...secrets.map((s) => s.length - 1));
   }
 
-  push(chunk: Buffer, emit: EmitLine): void {
+  /**
+   * With `block`, the whole lines of a chunk go to it as one run when none of them can
+   * be over the limit (one decode per chunk instead of one per line); when it returns
+   * false they are emitted one by one as without it.
+   */
+  push(chunk: Buffer, emit: EmitLine, block?: EmitBlock): void {
     let pos = 0;
-    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, pos)) {
-      if (this.carryBytes === 0) {
-        this.line(chunk, pos, nl, emit);
-      } else {
-        this.carry.push(chunk.subarray(pos, nl + 1));
-        const joined = Buffer.concat(this.carry, this.carryBytes + nl + 1 - pos);
-        this.carry = [];
-        this.carryBytes = 0;
-        this.line(joined, 0, joined.length - 1, emit);
+    let nl = chunk.indexOf(10);
+    if (nl !== -1 && this.carryBytes > 0) {
+      this.carry.push(chunk.subarray(0, nl + 1));
+      const joined = Buffer.concat(this.carry, this.carryBytes + nl + 1);
+      this.carry = [];
+      this.carryBytes = 0;
+      this.line(joined, 0, joined.length - 1, emit);
+      pos = nl + 1;
+      nl = chunk.indexOf(10, pos);
+    }
+    if (block && nl !== -1) {
+      const last = chunk.lastIndexOf(10);
+      // a run no longer than max + 1 bytes holds no line over max: nothing to cut
+      if (last - pos <= this.max && block(chunk, pos, last + 1)) {
+        pos = last + 1;
+        nl = -1;
       }
+    }
+    for (; nl !== -1; nl = chunk.indexOf(10, pos)) {
+      this.line(chunk, pos, nl, emit);
       pos = nl + 1;
     }
     if (pos < chunk.length) {

@@ -12,6 +12,11 @@ export class Ring {
     this.next = (this.next + 1) % this.size;
   }
 
+  /** As push for each, but only the lines that would stay are stored. */
+  pushAll(lines: string[]): void {
+    for (let i = Math.max(0, lines.length - this.size); i < lines.length; i++) this.push(lines[i]!);
+  }
+
   /** The last n lines, oldest first. */
   last(n: number): string[] {
     const ordered =

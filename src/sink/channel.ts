@@ -1,7 +1,7 @@
-// One destination's write queue: it accepts everything, writes one coalesced batch at a
-// time, and reports "full" above the high-water mark so producers pause instead of
+// One destination's write queue: it accepts everything, writes one batch at a time (one
+// writev, or joined), and reports "full" above the high-water mark so producers pause instead of
 // growing memory. After the destination fails (EPIPE), writes are dropped and counted.
-import type { Writer } from './writers.js';
+import { coalesce, type Writer } from './writers.js';
 
 export class Channel {
   private pending: (string | Buffer)[] = [];
@@ -51,12 +51,14 @@ export class Channel {
 
   private next(): void {
     if (this.pending.length === 0) return this.settle();
-    const batch = coalesce(this.pending);
+    const batch = this.pending;
     this.inFlightBytes = this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
     this.writing = true;
-    this.writer.write(batch, (err) => this.done(err ?? undefined));
+    const done = (err?: Error | null): void => this.done(err ?? undefined);
+    if (batch.length > 1 && this.writer.writev) this.writer.writev(batch, done);
+    else this.writer.write(coalesce(batch), done);
   }
 
   private done(err: Error | undefined): void {
@@ -90,11 +92,4 @@ export class Channel {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-/** One write per batch: strings joined (one encode), anything else concatenated. */
-function coalesce(chunks: (string | Buffer)[]): string | Buffer {
-  if (chunks.length === 1) return chunks[0]!;
-  if (chunks.every((c) => typeof c === 'string')) return chunks.join('');
-  return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
 }

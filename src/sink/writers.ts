@@ -8,6 +8,8 @@ import tty from 'node:tty';
 export interface Writer {
   /** Writes all of data, then calls done once, with the error that ended the destination if any. */
   write(data: string | Buffer, done: (err?: Error | null) => void): void;
+  /** As write, for several pieces in order, without joining them first (one writev) */
+  writev?(data: (string | Buffer)[], done: (err?: Error | null) => void): void;
   readonly isTTY: boolean;
   /** Removes the listeners this writer installed. */
   dispose(): void;
@@ -26,6 +28,20 @@ export function streamWriter(stream: NodeJS.WritableStream): Writer {
       } catch (err) {
         // a write after end() throws synchronously on some streams
         queueMicrotask(() => done(err as Error));
+      }
+    },
+    writev(data, done) {
+      const corkable = stream as NodeJS.WritableStream & { cork?: () => void; uncork?: () => void };
+      if (!corkable.cork || !corkable.uncork) return this.write(coalesce(data), done);
+      // corked writes go out as one writev once uncorked: no copy to join them; done comes with the last
+      corkable.cork();
+      try {
+        for (let i = 0; i < data.length - 1; i++) stream.write(data[i]!);
+        stream.write(data[data.length - 1]!, (err?: Error | null) => done(err));
+      } catch (err) {
+        queueMicrotask(() => done(err as Error));
+      } finally {
+        corkable.uncork();
       }
     },
     dispose() {
@@ -61,6 +77,13 @@ export function fdWriter(fd: number, isTTY = false): Writer {
     },
     dispose() {},
   };
+}
+
+/** One piece from several: strings joined (one encode), anything else concatenated. */
+export function coalesce(chunks: (string | Buffer)[]): string | Buffer {
+  if (chunks.length === 1) return chunks[0]!;
+  if (chunks.every((c) => typeof c === 'string')) return chunks.join('');
+  return Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
 }
 
 /** A destination that is already gone (fd 1 closed at start): every write fails. */

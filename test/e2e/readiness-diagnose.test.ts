@@ -99,7 +99,7 @@ describe('readiness order', () => {
     expect(timeOf(nginxStart)).toBeGreaterThanOrEqual(timeOf(fpmReady));
     expect(b.lines.indexOf(nginxStart)).toBeGreaterThan(b.lines.indexOf(fpmReady));
     expect(timeOf(nginxReady)).toBeGreaterThanOrEqual(timeOf(nginxStart));
-    const fpmListening = b.lines.find((l) => l.event === 'listening' && l.service === 'php-fpm')!;
+    const fpmListening = await b.waitFor((l) => l.event === 'listening' && l.service === 'php-fpm', 10_000, "php-fpm's listening line");
     expect(timeOf(fpmReady)).toBeGreaterThanOrEqual(Number(fpmListening.before));
     expect(ready.services).toEqual(['php-fpm', 'nginx']);
     expectReadyFile(p.readyFile, b, ready);
