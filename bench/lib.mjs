@@ -40,12 +40,13 @@ const readProc = (file) => {
   }
 };
 
-/** VmRSS and VmHWM (peak RSS) of pid in KiB, from /proc/PID/status; undefined once it is gone */
+/** VmRSS and VmHWM (peak RSS) of pid in KiB, from /proc/PID/status; undefined once it is gone (or a zombie) */
 export function memKiB(pid) {
   const s = readProc(`/proc/${pid}/status`);
   if (!s) return undefined;
   const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
-  return { rss: field('VmRSS'), hwm: field('VmHWM') };
+  const m = { rss: field('VmRSS'), hwm: field('VmHWM') };
+  return Number.isNaN(m.rss) ? undefined : m; // a zombie has no memory lines
 }
 
 /** every live descendant of pid (children before grandchildren), from the ppid in /proc/PID/stat */

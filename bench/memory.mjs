@@ -42,7 +42,7 @@ writeFileSync(writerFile, `process.argv.splice(1, 1); // argv as under node -e\n
 const writer = [process.execPath, writerFile, String(FLOOD_LINES), '100', '1000'];
 
 writeFileSync(
-  join(tmp, 'berth.yaml'),
+  join(tmp, 'idle.yaml'),
   `readyFile: ${tmp}/berth-ready
 services:
   one: { command: [${SLEEP}, infinity] }
@@ -97,7 +97,7 @@ async function until(what, ms, check) {
 
 const IDLE = {
   berth: {
-    argv: [process.execPath, BERTH, '-c', join(tmp, 'berth.yaml')],
+    argv: [process.execPath, BERTH, '-c', join(tmp, 'idle.yaml')],
     ready: (out) => /"event":"ready"/.test(out()),
   },
   supervisord: {
@@ -166,6 +166,7 @@ async function flood(name) {
     killTree(relay.pid);
     killTree(reader.pid);
   }
+  if (Date.now() - started < STUCK_MS) throw new Error(`${name} exited while its stdout was still unread: ${err.text().trim().slice(-500)}`);
   return { stuckPeak, peak };
 }
 

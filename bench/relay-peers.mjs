@@ -9,7 +9,9 @@
 // Knobs (environment): LINES (1000000), ROUNDS (5), ONLY (a comma list of the names below),
 // BERTH_BIN (the berth to measure; default ../bin/berth.js), BERTH_BASELINE_BIN (a second build,
 // e.g. before a change, run side by side as "berth raw (baseline)" and "berth json (baseline)"),
-// TIMEOUT_S (120, per run).
+// and, only if ONLY names them: "cat", "node pipe" (the floor of a relay in C and in Node),
+// "direct (own session)" (the writer started by setsid, as berth starts each service),
+// TIMEOUT_S (120, per run), CPU_SHARES (8192), CPU_GROUP (0: no cpu cgroup).
 //
 // The consumer is a counting reader on a FIFO (Docker's log driver reads one): it stamps the
 // arrival of the last payload line on the clock every Node process shares, and stores what it
@@ -34,8 +36,10 @@ const BERTH = process.env.BERTH_BIN ?? fileURLToPath(new URL('../bin/berth.js', 
 const CONCURRENTLY = fileURLToPath(new URL('../node_modules/.bin/concurrently', import.meta.url));
 const SUPERVISORD = '/usr/bin/supervisord';
 
-// in a cpu cgroup of its own, as in a container (see enterCpuGroup); CPU_GROUP=0 to run without
-const inCpuGroup = process.env.CPU_GROUP !== '0' && enterCpuGroup(Number(process.env.CPU_SHARES ?? 1024)) !== undefined;
+// in a cpu cgroup of its own, as in a container (see enterCpuGroup), with cpu.shares 8192 so that
+// the unrelated work of a shared machine stays out of the figures as far as it can (as
+// bench/head-to-head does); CPU_SHARES=1024 for a plain container's weight, CPU_GROUP=0 for none
+const inCpuGroup = process.env.CPU_GROUP !== '0' && enterCpuGroup(Number(process.env.CPU_SHARES ?? 8192)) !== undefined;
 
 const tmp = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'berth-bench-relay-'));
 if (!process.env.KEEP_TMP) process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -92,9 +96,19 @@ if (BASELINE) {
   VARIANTS['berth raw (baseline)'] = { argv: [process.execPath, BASELINE, '--log-format', 'raw', '--', ...writer] };
   VARIANTS['berth json (baseline)'] = { argv: [process.execPath, BASELINE, '--log-format', 'json', '--', ...writer] };
 }
+// references, only when named in ONLY: the floor of a relay in C and in Node, and the writer
+// alone in a session of its own (as berth starts every service)
+const NODE_PIPE = `const s = new (require('net').Socket)({ fd: 0, readable: true, writable: false });
+s.on('data', (b) => { if (!process.stdout.write(b)) { s.pause(); process.stdout.once('drain', () => s.resume()); } });`;
+const EXTRA = {
+  cat: { argv: ['/bin/sh', '-c', '"$@" | cat', 'sh', ...writer] },
+  'node pipe': { argv: ['/bin/sh', '-c', '"$@" | "$0" -e "$BENCH_NODE_PIPE"', process.execPath, ...writer] },
+  'direct (own session)': { argv: ['setsid', ...writer] },
+};
 /** the same, with the writer's exit ending concurrently: how many lines does the reader get? */
 const CONCURRENTLY_EXITING = { argv: [CONCURRENTLY, writer.join(' ')] };
 const only = process.env.ONLY ? process.env.ONLY.split(',').map((s) => s.trim()) : Object.keys(VARIANTS);
+Object.assign(VARIANTS, EXTRA);
 for (const name of only) if (!VARIANTS[name]) throw new Error(`ONLY: unknown relay "${name}" (${Object.keys(VARIANTS).join(', ')})`);
 for (const f of [SUPERVISORD, CONCURRENTLY, join(BERTH, '../../dist/berth.js'), ...(BASELINE ? [BASELINE] : [])])
   if (!existsSync(f)) throw new Error(`missing ${f} (npm run build? apt-get install supervisor? npm ci?)`);
@@ -180,7 +194,7 @@ async function runOnce(name, v = VARIANTS[name]) {
   const relay = spawnTracked('/bin/sh', ['-c', 'exec "$@" > "$0"', fifo, ...v.argv], {
     stdio: ['ignore', 'ignore', errFd],
     cwd: tmp,
-    env: { ...process.env, BERTH_READY_FILE: join(tmp, 'ready'), NO_COLOR: '1', BENCH_WRITER_T0: T0_FILE },
+    env: { ...process.env, BERTH_READY_FILE: join(tmp, 'ready'), NO_COLOR: '1', BENCH_WRITER_T0: T0_FILE, BENCH_NODE_PIPE: NODE_PIPE },
   });
   closeSync(errFd);
   const stderr = () => readFileSync(errFile, 'utf8').trim().split('\n').slice(-3).join(' / ');
@@ -267,7 +281,9 @@ console.log(
       ['berth raw / direct', ratio('berth raw', 'direct'), '≥ 0.9x'],
       ['berth raw / supervisord', ratio('berth raw', 'supervisord'), ''],
       ['berth json / concurrently', ratio('berth json', 'concurrently'), '≥ 5x'],
-    ],
+      ['berth raw / berth raw (baseline)', ratio('berth raw', 'berth raw (baseline)'), ''],
+      ['berth json / berth json (baseline)', ratio('berth json', 'berth json (baseline)'), ''],
+    ].filter((row) => row[1] !== 'n/a'),
   ),
 );
 const invalid = Object.values(results).flat().filter((r) => !r.valid);

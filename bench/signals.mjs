@@ -6,7 +6,8 @@
 //
 //   npm run build && node bench/signals.mjs
 //
-// Knobs (environment): SIGNALS (200 per supervisor), GAP_MS (20: pause between two rounds).
+// Knobs (environment): SIGNALS (200 per supervisor), GAP_MS (20: pause between two rounds),
+// CPU_SHARES (8192), CPU_GROUP (0: no cpu cgroup).
 //
 // All the supervisors run at once; each round sends one SIGHUP to each, in an order that
 // rotates, and waits for its child's answer before the next. The child stamps the moment its
@@ -26,8 +27,10 @@ const ANSWER_TIMEOUT_MS = 2000;
 const BERTH = fileURLToPath(new URL('../bin/berth.js', import.meta.url));
 if (!existsSync(join(BERTH, '../../dist/berth.js'))) throw new Error('no dist/: npm run build first');
 
-// in a cpu cgroup of its own, as in a container (see enterCpuGroup); CPU_GROUP=0 to run without
-const inCpuGroup = process.env.CPU_GROUP !== '0' && enterCpuGroup(Number(process.env.CPU_SHARES ?? 1024)) !== undefined;
+// in a cpu cgroup of its own, as in a container (see enterCpuGroup), with cpu.shares 8192 so that
+// the unrelated work of a shared machine stays out of the figures as far as it can (as
+// bench/head-to-head does); CPU_SHARES=1024 for a plain container's weight, CPU_GROUP=0 for none
+const inCpuGroup = process.env.CPU_GROUP !== '0' && enterCpuGroup(Number(process.env.CPU_SHARES ?? 8192)) !== undefined;
 
 const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-signals-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));

@@ -77,7 +77,7 @@ export function readEnvFiles(
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : String(code ?? e);
-      problems.push({ ...locate(i), message: `cannot read env file ${file}: ${why}` });
+      problems.push({ ...locate(i), message: `cannot read env file ${file.length > 200 ? `${file.slice(0, 200)}…` : file}: ${why}` });
       return;
     }
     const parsed = parseEnvFile(text);

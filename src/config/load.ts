@@ -72,6 +72,13 @@ function secretsOf(raw: Record<string, unknown>, env: Env, cwd: string, at: Loca
   return { secrets, problems };
 }
 
+/** A message may quote a value a secret was interpolated into (an unsplittable command): *** it. */
+function hideSecrets(problems: Problem[], secrets: Secret[]): Problem[] {
+  const values = secrets.map((s) => s.value.replace(/\r?\n$/, '')).filter((v) => v !== '');
+  if (values.length === 0) return problems;
+  return problems.map((p) => ({ ...p, message: values.reduce((m, v) => m.split(v).join('***'), p.message) }));
+}
+
 export function loadConfig(file: string, env: Env, options: { cwd?: string } = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
@@ -89,7 +96,7 @@ export function loadConfig(file: string, env: Env, options: { cwd?: string } = {
   const envFile = envFilesOf(raw, path.dirname(abs), at);
   const secrets = secretsOf(raw, env, cwd, at);
   problems.push(...envFile.problems, ...secrets.problems);
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(hideSecrets(problems, secrets.secrets));
   return {
     file: abs,
     dir: path.dirname(abs),

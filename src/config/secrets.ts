@@ -12,15 +12,17 @@ export interface Secret {
 export type SecretResult = { ok: true; secret: Secret } | { ok: false; message: string };
 
 const isSet = (v: string | undefined): v is string => v !== undefined && v !== '';
+const cut = (s: string) => (s.length > 80 ? `${s.slice(0, 80)}…` : s);
 
 /** Like the official images' file_env: an empty variable counts as unset. */
 export function readSecret(name: string, env: Env, cwd: string): SecretResult {
   const direct = env[name];
   const fileVar = `${name}_FILE`;
   const named = env[fileVar];
-  if (isSet(direct) && isSet(named)) return { ok: false, message: `both ${name} and ${fileVar} are set; set only one` };
+  const [n, f] = [cut(name), cut(fileVar)]; // a name as long as a file is still not echoed whole
+  if (isSet(direct) && isSet(named)) return { ok: false, message: `both ${n} and ${f} are set; set only one` };
   if (isSet(direct)) return { ok: true, secret: { name, value: direct } };
-  if (!isSet(named)) return { ok: false, message: `neither ${name} nor ${fileVar} is set; set ${name}, or ${fileVar} to a file holding it` };
+  if (!isSet(named)) return { ok: false, message: `neither ${n} nor ${f} is set; set ${n}, or ${f} to a file holding it` };
   const file = path.resolve(cwd, named);
   try {
     const value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
@@ -28,6 +30,6 @@ export function readSecret(name: string, env: Env, cwd: string): SecretResult {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? e);
-    return { ok: false, message: `cannot read ${fileVar}=${named}: ${why}` };
+    return { ok: false, message: `cannot read ${f}=${cut(named)}: ${why}` };
   }
 }

@@ -122,7 +122,11 @@ function encoded(ctx: StreamContext, splitter: LineSplitter): ChunkProcessor {
 const NON_ASCII = /[^\u0000-\u007f]/;
 const isAsciiText = (s: string): boolean => !NON_ASCII.test(s);
 
-/** Raw without secrets: the chunk goes out as it came; lines are only decoded for `seen`. */
+/**
+ * Raw without secrets: the chunk goes out as it came, at once. Its lines are only decoded for
+ * `seen`, and that waits until the reads of this turn of the event loop are done (setImmediate):
+ * the bytes are on their way to stdout first, and the child can refill its pipe meanwhile.
+ */
 function rawPassthrough(ctx: StreamContext, splitter: LineSplitter): ChunkProcessor {
   const { seen } = ctx;
   const seenAll = seenAllOf(ctx);
@@ -131,12 +135,23 @@ function rawPassthrough(ctx: StreamContext, splitter: LineSplitter): ChunkProces
     seenAll(decodeRun(buf, start, end, undefined).lines);
     return true;
   };
+  let pending: Buffer[] = [];
+  let scheduled: NodeJS.Immediate | undefined;
+  const catchUp = (): void => {
+    if (scheduled) clearImmediate(scheduled);
+    scheduled = undefined;
+    const bufs = pending;
+    pending = [];
+    for (const buf of bufs) splitter.push(buf, emit, block);
+  };
   return {
     chunk(buf) {
-      splitter.push(buf, emit, block);
+      pending.push(buf);
+      scheduled ??= setImmediate(catchUp);
       return [buf];
     },
     end() {
+      catchUp();
       splitter.end(emit);
       return [];
     },

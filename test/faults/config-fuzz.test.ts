@@ -23,7 +23,7 @@ function expectSound(v: Verdict): void {
     }
   } else {
     // every line names what is wrong; none is a whole input echoed back
-    for (const line of v.message.split('\n')) expect(line.length).toBeLessThan(4_000);
+    for (const line of v.message.split("\n")) expect(line.length, line.slice(0, 300)).toBeLessThan(4_000);
   }
 }
 

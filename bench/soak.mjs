@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// Soak (docs/RELIABILITY.md): berth runs two services for SOAK_SECONDS (default 600) while one
+// floods its log and both crash and restart again and again; every SAMPLE_MS berth's own
+// VmRSS and its count of open file descriptors (/proc/PID/fd) are read. Leaks show as a
+// line that climbs: the report fits a slope to the second half of the run.
+//
+//   npm run build && node bench/soak.mjs              # 10 minutes
+//   SOAK_SECONDS=180 node bench/soak.mjs              # a shorter run
+//
+// Knobs (environment): SOAK_SECONDS (600), SAMPLE_MS (5000), FLOOD_LINES_PER_S (5000 lines of
+// ~120 bytes, with a JSON line, a 70 KiB line and invalid UTF-8 mixed in), LIFE_MS (3000:
+// how long each service lives before it crashes; berth's backoff, 1 s doubling within 60 s,
+// decides when it comes back). Not part of `npm test`.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, median, table } from './lib.mjs';
+
+const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
+const SAMPLE_MS = Number(process.env.SAMPLE_MS ?? 5000);
+const FLOOD = Number(process.env.FLOOD_LINES_PER_S ?? 5000);
+const LIFE_MS = Number(process.env.LIFE_MS ?? 3000);
+const BERTH = fileURLToPath(new URL('../bin/berth.js', import.meta.url));
+
+const dir = mkdtempSync(join(tmpdir(), 'berth-soak-'));
+const script = (name, body) => (writeFileSync(join(dir, name), body), join(dir, name));
+
+// logs FLOOD lines a second in 10 ms ticks, then crashes after LIFE_MS (exit 1 or a signal)
+const flood = script('flood.mjs', `
+const perTick = Math.max(1, Math.round(${FLOOD} / 100));
+let n = 0;
+const bad = Buffer.from([0x62, 0x61, 0x64, 0xff, 0xfe, 0x0a]);
+setInterval(() => {
+  let out = '';
+  for (let i = 0; i < perTick; i++, n++) {
+    if (n % 1000 === 0) out += JSON.stringify({ level: 'info', msg: 'json line', n, nested: { a: [1, 2, 3] } }) + '\\n';
+    else if (n % 5000 === 1) out += 'z'.repeat(70 * 1024) + '\\n';
+    else out += 'line ' + n + ' ' + 'x'.repeat(100) + '\\n';
+  }
+  process.stdout.write(out);
+  if (n % 2000 < perTick) process.stderr.write(bad);
+}, 10);
+console.log('up');
+setTimeout(() => (Math.random() < 0.5 ? process.exit(1) : process.kill(process.pid, 'SIGKILL')), ${LIFE_MS});
+`);
+// quiet, ready through a log probe, forks a short-lived grandchild, crashes after LIFE_MS
+const crasher = script('crasher.mjs', `
+import { spawn } from 'node:child_process';
+console.log('listening');
+setInterval(() => spawn('true', { stdio: 'ignore' }), 500);
+setTimeout(() => process.exit(3), ${LIFE_MS} * 1.5);
+`);
+const config = script('berth.yaml', `
+shutdownTimeout: 5s
+services:
+  flood: { command: [node, ${flood}], restart: always, maxRestarts: 100 }
+  crasher: { command: [node, ${crasher}], restart: on-failure, maxRestarts: 100, ready: { log: listening }, readyTimeout: 10s }
+`);
+
+const berth = spawn(process.execPath, [BERTH, '-c', config], {
+  env: { ...process.env, BERTH_READY_FILE: join(dir, 'ready'), BERTH_LOG_FORMAT: 'json' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+const counts = { lines: 0, bytes: 0, restarts: 0, starts: 0, events: 0, nonJson: 0 };
+let pending = '';
+berth.stdout.setEncoding('utf8').on('data', (chunk) => {
+  counts.bytes += Buffer.byteLength(chunk);
+  pending += chunk;
+  let nl;
+  while ((nl = pending.indexOf('\n')) >= 0) {
+    const line = pending.slice(0, nl);
+    pending = pending.slice(nl + 1);
+    counts.lines++;
+    if (!line.startsWith('{"level"')) counts.nonJson++; // child JSON lines keep their own key order
+    if (line.includes('"event":"service.restart"')) counts.restarts++;
+    else if (line.includes('"event":"service.start"')) counts.starts++;
+    if (line.includes('"event":') && !line.includes('"stream":')) counts.events++;
+  }
+});
+let stderr = '';
+berth.stderr.setEncoding('utf8').on('data', (c) => (stderr += c).length > 100_000 && (stderr = stderr.slice(-50_000)));
+
+function sample() {
+  try {
+    const status = readFileSync(`/proc/${berth.pid}/status`, 'utf8');
+    const kib = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+    return { t: (Date.now() - t0) / 1000, rssMiB: kib('VmRSS') / 1024, fds: readdirSync(`/proc/${berth.pid}/fd`).length, threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]), ...counts };
+  } catch {
+    return undefined;
+  }
+}
+
+/** least-squares slope of y over t, per minute */
+function slopePerMin(points, key) {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mt = points.reduce((s, p) => s + p.t, 0) / n;
+  const my = points.reduce((s, p) => s + p[key], 0) / n;
+  const num = points.reduce((s, p) => s + (p.t - mt) * (p[key] - my), 0);
+  const den = points.reduce((s, p) => s + (p.t - mt) ** 2, 0);
+  return den === 0 ? 0 : (num / den) * 60;
+}
+
+const t0 = Date.now();
+const samples = [];
+process.stderr.write(`soak: ${SOAK_SECONDS} s, berth pid ${berth.pid}, sampling every ${SAMPLE_MS} ms\n`);
+const timer = setInterval(() => {
+  const s = sample();
+  if (!s) return;
+  samples.push(s);
+  process.stderr.write(`  t=${fmt(s.t, 0)}s rss=${fmt(s.rssMiB)}MiB fds=${s.fds} threads=${s.threads} lines=${s.lines} restarts=${s.restarts}\n`);
+}, SAMPLE_MS);
+
+const exited = new Promise((resolve) => berth.once('exit', (code, signal) => resolve({ code, signal })));
+const early = await Promise.race([exited, new Promise((r) => setTimeout(r, SOAK_SECONDS * 1000, undefined))]);
+clearInterval(timer);
+let stop = { code: early?.code, ms: 0 };
+if (!early) {
+  const t1 = Date.now();
+  berth.kill('SIGTERM');
+  const r = await exited;
+  stop = { code: r.code, ms: Date.now() - t1 };
+}
+rmSync(dir, { recursive: true, force: true });
+
+const second = samples.filter((s) => s.t >= SOAK_SECONDS / 2);
+const firstMinute = samples.filter((s) => s.t >= 30 && s.t <= 90);
+const lastMinute = samples.filter((s) => s.t >= SOAK_SECONDS - 60);
+const rss = samples.map((s) => s.rssMiB);
+const fds = samples.map((s) => s.fds);
+const result = {
+  seconds: Math.round((Date.now() - t0) / 1000),
+  samples: samples.length,
+  stillRunningAtEnd: !early,
+  stop,
+  relayed: { lines: counts.lines, MiB: Number(fmt(counts.bytes / 2 ** 20)), nonJsonLines: counts.nonJson },
+  serviceStarts: counts.starts,
+  restarts: counts.restarts,
+  rssMiB: { min: Number(fmt(Math.min(...rss))), max: Number(fmt(Math.max(...rss))), firstMinuteMedian: Number(fmt(median(firstMinute.map((s) => s.rssMiB)) ?? NaN)), lastMinuteMedian: Number(fmt(median(lastMinute.map((s) => s.rssMiB)) ?? NaN)), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second, 'rssMiB'), 2)) },
+  fds: { min: Math.min(...fds), max: Math.max(...fds), first: fds[0], last: fds.at(-1), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second, 'fds'), 2)) },
+};
+// flat: no fd climbs, and memory's trend over the second half under 1 MiB a minute
+result.flat = result.fds.max - result.fds.min <= 4 && Math.abs(result.fds.slopeSecondHalfPerMin) < 0.5 && result.rssMiB.slopeSecondHalfPerMin < 1;
+
+console.log(table(['t (s)', 'VmRSS (MiB)', 'open fds', 'lines relayed', 'restarts'], samples.filter((_, i) => i % Math.max(1, Math.round(samples.length / 12)) === 0 || i === samples.length - 1).map((s) => [fmt(s.t, 0), fmt(s.rssMiB), s.fds, s.lines, s.restarts])));
+console.log(JSON.stringify(result, null, 2));
+if (stderr.trim()) process.stderr.write(`berth stderr (last part):\n${stderr.slice(-2000)}\n`);
+process.exit(result.stillRunningAtEnd && stop.code === 0 && result.flat ? 0 : 1);
