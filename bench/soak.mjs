@@ -142,7 +142,7 @@ const result = {
   fds: { min: Math.min(...fds), max: Math.max(...fds), first: fds[0], last: fds.at(-1), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second, 'fds'), 2)) },
 };
 // flat: no fd climbs, and memory's trend over the second half under 1 MiB a minute
-result.flat = result.fds.max - result.fds.min <= 4 && Math.abs(result.fds.slopeSecondHalfPerMin) < 0.5 && result.rssMiB.slopeSecondHalfPerMin < 1;
+result.flat = result.fds.max - result.fds.min <= 4 && result.fds.slopeSecondHalfPerMin < 0.5 && result.rssMiB.slopeSecondHalfPerMin < 1;
 
 console.log(table(['t (s)', 'VmRSS (MiB)', 'open fds', 'lines relayed', 'restarts'], samples.filter((_, i) => i % Math.max(1, Math.round(samples.length / 12)) === 0 || i === samples.length - 1).map((s) => [fmt(s.t, 0), fmt(s.rssMiB), s.fds, s.lines, s.restarts])));
 console.log(JSON.stringify(result, null, 2));

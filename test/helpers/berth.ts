@@ -1,5 +1,6 @@
 // Run the built berth as a user would, and read its output as parsed lines.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +37,28 @@ export interface StartOptions {
   bin?: string;
 }
 
+// A berth a test left running (it failed, or timed out) is stopped before the next
+// test starts, so its services never outlive the suite.
+const running = new Set<ChildProcess>();
+afterEach(async () => {
+  const left = [...running];
+  running.clear();
+  await Promise.all(
+    left.map(
+      (proc) =>
+        new Promise<void>((resolve) => {
+          if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+          const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+          proc.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          proc.kill('SIGTERM');
+        }),
+    ),
+  );
+});
+
 export function startBerth(args: string[], opts: StartOptions = {}): Berth {
   const argv = [...(opts.wrap ?? []), process.execPath, opts.bin ?? BERTH, ...args];
   const proc = spawn(argv[0]!, argv.slice(1), {
@@ -43,6 +66,8 @@ export function startBerth(args: string[], opts: StartOptions = {}): Berth {
     env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, ...opts.env } as NodeJS.ProcessEnv,
     stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
   const lines: Line[] = [];
   const waiters = new Set<(l: Line) => void>();
   let out = '';
