@@ -34,7 +34,7 @@ export async function loadPlan(args: ParsedArgs, env: Env, io: Io): Promise<Plan
     // zod and yaml are most of berth's code: loaded only when there is a file to read
     const loaded = file ? (await import('./config/load.js')).loadConfig(file, env) : undefined;
     const o = args.options;
-    const parseMapping = o.ready?.trim().startsWith('{') ? (await import('yaml')).parse : undefined;
+    const parseMapping = o.ready?.trim().startsWith('{') ? yamlParse(await import('yaml')) : undefined;
     return buildPlan(loaded, {
       baseDir: cwd,
       env,
@@ -106,6 +106,11 @@ function logLoaded(log: EventLog, plan: Plan): void {
     { file: plan.configFile ?? null, tasks: plan.tasks.map((t) => t.name), services: plan.services.map((s) => s.name), readyFile: plan.readyFile || null },
     plan.configFile ? `loaded ${plan.configFile}` : `no config file; running ${plan.services.map((s) => s.argv.join(' ')).join(', ')}`,
   );
+}
+
+/** yaml is CommonJS: bundled, its namespace may hold only `default` */
+function yamlParse(mod: typeof import('yaml') & { default?: typeof import('yaml') }): (text: string) => unknown {
+  return mod.parse ?? mod.default!.parse;
 }
 
 export function usage(message: string, err: (s: string) => void): number {

@@ -1,7 +1,7 @@
 // The ready file (DESIGN §5): present only while every service is ready, replaced atomically,
 // and trusted by `berth health` only when it names the live berth that wrote it.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { processInfo, processStartTime, processUid, type ProcessInfo } from './proc.js';
 
@@ -31,6 +31,7 @@ export function writeReadyFile(path: string, content: ReadyFile): FileResult {
     if (!st.isDirectory()) return { ok: false, error: `cannot write ready file ${path}: ${dir} is not a directory` };
     const unsafe = unsafeDir(st, dir);
     if (unsafe) return { ok: false, error: `refusing to write ready file ${path}: ${unsafe}` };
+    if (existing(path) === 'other') return { ok: false, error: `refusing to write ready file ${path}: a file that is not a ready file is there (a typo in the path?); left alone` };
     writeFileSync(tmp, `${JSON.stringify(content)}\n`, { mode: 0o644, flag: 'wx' }); // wx: never follow a planted symlink
     chmodSync(tmp, 0o644);
     renameSync(tmp, path);
@@ -55,8 +56,24 @@ function unsafeDir(st: { uid: number; mode: number }, dir: string): string | und
   return undefined;
 }
 
+/** What is at path: nothing, a ready file (as berth writes them), or something else. */
+function existing(path: string): 'missing' | 'ready' | 'other' {
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || st.size > 1 << 20) return 'other';
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<ReadyFile> | null;
+    return data !== null && typeof data === 'object' && Number.isInteger(data.pid) && typeof data.startTime === 'number' ? 'ready' : 'other';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'other';
+  }
+}
+
+/** Removes a ready file; anything else at that path (BERTH_READY_FILE=/app/server.js) is left alone. */
 export function removeReadyFile(path: string): FileResult {
   try {
+    const what = existing(path);
+    if (what === 'missing') return { ok: true };
+    if (what === 'other') return { ok: false, error: `not removing ${path}: it is not a ready file berth wrote` };
     unlinkSync(path);
     return { ok: true };
   } catch (e) {

@@ -49,6 +49,8 @@ export class Service {
     const { plan, runner } = this;
     const child = runner.spawn(plan, this.opts);
     if ('spawnError' in child) return this.onExit({ code: undefined, signal: undefined, spawnError: child.spawnError }, undefined);
+    // exec failed (ENOENT, EACCES): Node says so a tick later; it never ran, so never ready
+    if (child.pid < 0) return void child.exited.then((info) => this.onExit(info, undefined));
     this.child = child;
     this.startedAt = Date.now();
     this.setState('starting', plan.ready ? `waiting for ${describeProbe(plan)}` : 'spawned');

@@ -38,6 +38,7 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
   let stopSignal: NodeJS.Signals | undefined;
   let forced = false;
   let currentTask: Child | undefined;
+  let taskDeadline: NodeJS.Timeout | undefined;
   let services: Service[] = [];
   const stopWaiters = new Set<() => void>();
   const decide = deferred<Outcome>();
@@ -53,7 +54,15 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
         return;
       }
       stopSignal = sig;
-      currentTask?.signalGroup(sig);
+      if (currentTask) {
+        const task = currentTask;
+        task.signalGroup(sig);
+        // a task that ignores the signal does not hold the container past shutdownTimeout
+        taskDeadline = setTimeout(() => {
+          log.warn('task.kill', { pid: task.pid, afterMs: initial.shutdownTimeoutMs }, `task did not stop within ${initial.shutdownTimeoutMs} ms; sending SIGKILL`);
+          task.signalGroup('SIGKILL');
+        }, initial.shutdownTimeoutMs);
+      }
       stopWaiters.forEach((w) => w());
       decide.resolve({ kind: 'signal', signal: sig });
     },
@@ -66,13 +75,25 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
 
   let health: { close(): Promise<void> } | undefined;
   try {
-    const checked = await checkBeforeStart(initial, log);
+    const preflightAbort = new AbortController();
+    const unhookPreflight = onStop(stopWaiters, () => preflightAbort.abort());
+    const checked = await checkBeforeStart(initial, log, preflightAbort.signal);
+    unhookPreflight();
+    if (stopSignal) return 0;
     if (typeof checked === 'number') return checked;
     if (stopSignal) return 0;
     const { plan, users } = checked;
     const runner = makeRunner(deps, users, () => stopSignal !== undefined, stopWaiters, pid1);
     // /livez answers from here on, so a long migration is not taken for a dead pod
-    if (plan.health) health = await startHealthServer({ ...plan.health, state: () => healthState(services) });
+    if (plan.health) {
+      try {
+        health = await startHealthServer({ ...plan.health, state: () => healthState(services) });
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is already in use' : (e as Error).message;
+        log.error('health.failed', { listen: `${plan.health.host}:${plan.health.port}` }, `cannot serve health.listen ${plan.health.host}:${plan.health.port}: ${why}; nothing started`);
+        return 78;
+      }
+    }
 
     const waited = await waitForDependencies(plan, log, stopWaiters);
     if (stopSignal) return 0;
@@ -88,6 +109,7 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
     const outcome = await runServices(plan, runner, deps, decide, (s) => (services = s));
     return await shutdown(plan, services, outcome, runner, pid1, () => forced);
   } finally {
+    clearTimeout(taskDeadline);
     await health?.close();
     removeSignals();
     pid1?.stop();
@@ -95,9 +117,10 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
 }
 
 /** §3 step 2: the written `dirs` first (nginx -t needs its own), then every check at once */
-async function checkBeforeStart(initial: Plan, log: EventLog): Promise<{ plan: Plan; users: Map<string, UserSpec> } | number> {
+async function checkBeforeStart(initial: Plan, log: EventLog, signal: AbortSignal): Promise<{ plan: Plan; users: Map<string, UserSpec> } | number> {
   const dirProblems = ensureDirs(initial.services, log);
-  const checked = await preflight(initial);
+  const checked = await preflight(initial, { signal });
+  if (signal.aborted) return 0;
   dirProblems.push(...ensureDirs(checked.plan.services, log));
   const problems = [...checked.problems, ...dirProblems.map((d) => ({ kind: 'dirs' as const, name: d.service, message: d.message }))];
   for (const w of checked.warnings) log.warn('preflight.warning', { name: w.name }, `${w.name}: ${w.message}`);
@@ -132,12 +155,14 @@ async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, dec
     if (!services.every((s) => s.state === 'ready')) return;
     const readyAt = Date.now();
     if (plan.readyFile) {
-      writeReadyFile(plan.readyFile, {
+      const written = writeReadyFile(plan.readyFile, {
         pid: process.pid,
         startTime: processStartTime(process.pid) ?? 0,
         readyAt,
         services: Object.fromEntries(services.map((s) => [s.name, { pid: s.child?.pid ?? 0, readyAt: s.readyAt ?? readyAt }])),
       });
+      // berth health will fail for ever: say why, once, where the logs are read
+      if (!written.ok) log.warn('ready.file', { readyFile: plan.readyFile, error: written.error }, written.error);
     }
     log.info('ready', { services: services.map((s) => s.name), readyFile: plan.readyFile || undefined }, `all ${services.length} service(s) ready`);
   };

@@ -15,12 +15,16 @@ export function displayFile(file: string, cwd: string = process.cwd()): string {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
+/** The safety net for a message that quotes a huge value whole: its middle goes. */
+const MAX_MESSAGE = 2000;
+const clip = (m: string) => (m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE / 2)} … ${m.slice(-MAX_MESSAGE / 2)}` : m);
+
 /** `berth.yaml:12:7 services.php-fpm.ready: unknown probe "sock:"; …` */
 export function formatProblem(p: Problem, cwd?: string): string {
   let where = p.file === undefined ? '' : displayFile(p.file, cwd);
   if (where !== '' && p.line !== undefined) where += `:${p.line}` + (p.col !== undefined ? `:${p.col}` : '');
   const head = [where, p.path].filter((s) => s !== '').join(' ');
-  return head === '' ? p.message : `${head}: ${p.message}`;
+  return head === '' ? clip(p.message) : `${head}: ${clip(p.message)}`;
 }
 
 /** File by file in the order first met, then by line and column. */

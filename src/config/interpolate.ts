@@ -24,7 +24,7 @@ function expand(body: string, env: Env, depth: number): Interpolated {
   const name = NAME.exec(body)?.[0];
   if (name === undefined) return { ok: false, message: `invalid variable reference ${quote(`\${${body}}`)}; expected \${NAME}, \${NAME:-default} or \${NAME:?message}` };
   const rest = body.slice(name.length);
-  const value = env[name];
+  const value = Object.hasOwn(env, name) && typeof env[name] === 'string' ? env[name] : undefined; // ${constructor} is not set either
   const op = /^(:-|-|:\?|\?)?/.exec(rest)![0];
   if (op === '' && rest !== '') return { ok: false, message: `invalid variable reference ${quote(`\${${body}}`)}; after ${name} expected :-, -, :? or ?` };
   const arg = rest.slice(op.length);

@@ -17,6 +17,8 @@ export type OrderResult<T> = { ok: true; ordered: T[] } | { ok: false; problems:
 /** Hints ("did you mean", the names there are) for this many unknown names; the rest are named plainly. */
 const MAX_HINTS = 20;
 const MAX_LISTED = 20;
+/** a name as long as a file is not echoed whole */
+const cut = (name: string) => (name.length > 60 ? `${name.slice(0, 60)}…` : name);
 
 function unknownNames<T extends Ordered>(items: readonly T[]): OrderProblem[] {
   const names = items.map((s) => s.name);
@@ -24,12 +26,12 @@ function unknownNames<T extends Ordered>(items: readonly T[]): OrderProblem[] {
   const problems: OrderProblem[] = [];
   for (const s of items) {
     for (const dep of s.after) {
-      if (dep === s.name) problems.push({ name: s.name, message: `${s.name} cannot come after itself` });
+      if (dep === s.name) problems.push({ name: s.name, message: `${cut(s.name)} cannot come after itself` });
       else if (!known.has(dep)) {
         // thousands of wrong names must not cost thousands × thousands of comparisons
         const hinted = problems.length < MAX_HINTS;
         const others = hinted ? names.filter((n) => n !== s.name) : [];
-        const listed = others.length > MAX_LISTED ? [...others.slice(0, MAX_LISTED), `${others.length - MAX_LISTED} more`] : others;
+        const listed = others.length > MAX_LISTED ? [...others.slice(0, MAX_LISTED).map(cut), `${others.length - MAX_LISTED} more`] : others.map(cut);
         const hint = !hinted ? '' : didYouMean(dep, others) || (others.length > 0 ? `; services are ${oneOf(listed, 'and')}` : '; there are no other services');
         problems.push({ name: s.name, message: `unknown service ${quote(dep)}${hint}` });
       }
@@ -63,7 +65,7 @@ export function orderByAfter<T extends Ordered>(items: readonly T[]): OrderResul
     const next = rest.find((s) => s.after.every((d) => placed.has(d)));
     if (next === undefined) {
       const cycle = findCycle(rest);
-      const shown = cycle.length > MAX_LISTED ? [...cycle.slice(0, MAX_LISTED), `… ${cycle.length - MAX_LISTED - 1} more`, cycle.at(-1)!] : cycle;
+      const shown = (cycle.length > MAX_LISTED ? [...cycle.slice(0, MAX_LISTED), `… ${cycle.length - MAX_LISTED - 1} more`, cycle.at(-1)!] : cycle).map(cut);
       return { ok: false, problems: [{ name: cycle[0]!, message: `cycle ${shown.join(' → ')}` }] };
     }
     placed.add(next.name);

@@ -16,9 +16,10 @@ const cut = (s: string) => (s.length > 80 ? `${s.slice(0, 80)}…` : s);
 
 /** Like the official images' file_env: an empty variable counts as unset. */
 export function readSecret(name: string, env: Env, cwd: string): SecretResult {
-  const direct = env[name];
+  const own = (key: string) => (Object.hasOwn(env, key) && typeof env[key] === 'string' ? env[key] : undefined); // not env.constructor
+  const direct = own(name);
   const fileVar = `${name}_FILE`;
-  const named = env[fileVar];
+  const named = own(fileVar);
   const [n, f] = [cut(name), cut(fileVar)]; // a name as long as a file is still not echoed whole
   if (isSet(direct) && isSet(named)) return { ok: false, message: `both ${n} and ${f} are set; set only one` };
   if (isSet(direct)) return { ok: true, secret: { name, value: direct } };

@@ -71,11 +71,8 @@ describe('each probe kind, when the service becomes ready', () => {
   });
 });
 
-// Known bug in src/commands.ts (loadPlan; not this suite's to fix): esbuild bundles yaml as a
-// CommonJS wrapper whose namespace has only `default`, so `(await import('yaml')).parse` is
-// undefined and an inline mapping given to --ready is read as a string (exit 64). Works under
-// tsx, fails from bin/berth.js. it.fails turns red once it is fixed: then make it an ordinary test.
-it.fails('--ready takes an inline mapping: { log: REGEX } (known bug: fails from the built binary)', async () => {
+// from the built binary: esbuild bundles yaml as CommonJS, whose namespace holds only `default`
+it('--ready takes an inline mapping: { log: REGEX }', async () => {
   const p = place();
   const b = procs.berth(['--ready-file', p.readyFile, '--ready', '{ log: "accepting connections" }', '--', ...svc('log', '--delay', 300)]);
   await b.waitForEvent('ready', {}, 30_000);

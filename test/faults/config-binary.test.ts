@@ -133,6 +133,27 @@ describe('config files that cannot be read as a config', () => {
   });
 });
 
+describe("names that are also properties of every JavaScript object", () => {
+  // each of these once reached berth as a function or Object.prototype: exit 70 with a stack
+  const cases: [string, string, RegExp][] = [
+    ['a probe mapping keyed constructor', 'services:\n  app: { command: [true], ready: { constructor: x } }\n', /unknown probe key "constructor"/],
+    ['a secret named constructor', 'secrets: [constructor]\nservices:\n  app: { command: [true] }\n', /neither constructor nor constructor_FILE is set/],
+    ['a secret named __proto__', 'secrets: [__proto__]\nservices:\n  app: { command: [true] }\n', /neither __proto__ nor __proto___FILE is set/],
+    ['${constructor}', 'services:\n  app: { command: [echo, "${constructor}"] }\n', /constructor is not set/],
+    ['${toString:?}', 'services:\n  app: { command: [echo, "${toString:?}"] }\n', /toString is not set/],
+  ];
+  it(`${cases.length} of them in probes, secrets and interpolation: 78 and why`, async () => {
+    await mapLimit(cases, 4, async ([what, text, message], i) => {
+      const dir = join(t.dir, `proto-${i}`);
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'berth.yaml'), text);
+      const r = await runBerth(['-c', 'berth.yaml'], { cwd: dir, env: envFor(dir), timeoutMs: 30_000 });
+      expectRefused(r, [78], what);
+      expect(r.stderr, what).toMatch(message);
+    });
+  });
+});
+
 describe('interpolation errors', () => {
   const cases: [string, string, RegExp][] = [
     ['${VAR:?message}', 'services:\n  app:\n    command: [psql, -h, "${DB_HOST:?set DB_HOST to the database host}"]\n', /berth\.yaml:3:\d+ services\.app\.command\[2\]: DB_HOST is not set: set DB_HOST to the database host/],

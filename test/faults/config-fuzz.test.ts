@@ -107,16 +107,36 @@ describe('config fuzzing, in-process (loadConfig + buildPlan)', () => {
   });
 
   it('interpolation: any mix of ${, }, $$, defaults and errors is expanded or refused, never thrown', () => {
-    const piece = fc.constantFrom('${', '}', '$$', '$', 'A', 'B', 'UNSET', 'EMPTY', ':-', '-', ':?', '?', ':+', 'x', ' ', '{', '\\');
+    const piece = fc.constantFrom('${', '}', '$$', '$', 'A', 'B', 'UNSET', 'EMPTY', ':-', '-', ':?', '?', ':+', 'x', ' ', '{', '\\', 'constructor', '__proto__', 'toString');
     const env = { A: 'a', B: '${A}', EMPTY: '' };
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
         const text = parts.join('');
         const r = interpolate(text, env);
-        if (r.ok) expect(r.value).not.toContain('${A}'.repeat(2)); // B's value is taken as it is: no second expansion
+        if (r.ok) {
+          expect(r.value).not.toContain('${A}'.repeat(2)); // B's value is taken as it is: no second expansion
+          expect(r.value).not.toMatch(/native code|\[object Object\]/); // ${constructor} is no variable
+        }
         expectSound(judge({ text: `services:\n  app:\n    command: ${JSON.stringify(`echo ${text}`)}\n`, env }));
       }),
       opts(400),
+    );
+  });
+
+  it('secrets: any name, set directly, through NAME_FILE, both, or neither', () => {
+    const name = fc.oneof(fc.constantFrom('TOKEN', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'PATH', '_', 'A_FILE'), nastyString);
+    fc.assert(
+      fc.property(fc.array(name, { maxLength: 3 }), fc.constantFrom('direct', 'file', 'both', 'none'), (names, how) => {
+        const env: Record<string, string> = { PATH: '/usr/bin:/bin' };
+        for (const n of names) {
+          if (how === 'direct' || how === 'both') env[n] = 'v-' + n.length;
+          if (how === 'file' || how === 'both') env[`${n}_FILE`] = 'secret.txt';
+        }
+        const v = judge({ text: `secrets: ${JSON.stringify(names)}\nservices:\n  app: { command: [x] }\n`, env, files: { 'secret.txt': 'sekrit\n' } });
+        expectSound(v);
+        if (v.kind === 'ok') for (const s of v.plan.secretValues) expect(typeof s).toBe('string');
+      }),
+      opts(300),
     );
   });
 

@@ -47,6 +47,15 @@ describe('the ready file', () => {
     expect(existsSync(ready)).toBe(false);
   });
 
+  it('a path that names some other file (a typo in BERTH_READY_FILE): that file is neither deleted nor replaced', async () => {
+    const precious = t.write(`server-${++n}.js`, 'console.log("my app");\n');
+    const b = start(['--', 'sh', '-c', 'exec sleep 30'], { env: { BERTH_READY_FILE: precious } });
+    await b.waitForEvent('ready');
+    expect(readFileSync(precious, 'utf8')).toBe('console.log("my app");\n');
+    expect((await stopAndTime(b)).code).toBe(0);
+    expect(readFileSync(precious, 'utf8')).toBe('console.log("my app");\n');
+  });
+
   it('its directory on a read-only filesystem: the services run anyway and stop cleanly', async () => {
     const ro = join(t.dir, `ro-${++n}`);
     mkdirSync(ro);
@@ -58,11 +67,7 @@ describe('the ready file', () => {
     await expectNoneAlive(pids);
   });
 
-  // BUG (src/supervisor.ts): writeReadyFile() returns { ok: false, error } and the supervisor
-  // drops it: berth logs `ready` with the path of a file that was never written, and
-  // `berth health` fails for ever with no word of why in the logs. Proposed fix: in
-  // runServices' writeReady, `const r = writeReadyFile(…); if (!r.ok) log.warn('ready.file', { readyFile, error: r.error }, r.error)`.
-  it.fails('its directory read-only: berth says it could not write the ready file', async () => {
+  it('its directory read-only: berth says it could not write the ready file', async () => {
     const ro = join(t.dir, `ro-${++n}`);
     mkdirSync(ro);
     const b = start(['--', 'sleep', '30'], { env: { BERTH_READY_FILE: join(ro, 'ready') }, wrap: inMountNs(`mount -t tmpfs -o ro none ${ro}`) });

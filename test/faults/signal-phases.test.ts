@@ -43,12 +43,7 @@ async function expectStops(b: Berth, status: number, extraPids: number[] = []): 
 const hangs = (b: Berth, ms: number) => Promise.race([b.exited.then(() => false), new Promise<boolean>((r) => setTimeout(r, ms, true))]);
 
 describe('SIGTERM at every phase', () => {
-  // BUG (src/supervisor.ts): preflight(initial) is awaited without an AbortSignal, so a
-  // SIGTERM waits for php-fpm -tt / nginx -t (up to their 15 s timeout) and then berth
-  // exits with preflight's verdict (78 here), not 0 within shutdownTimeout. Proposed fix:
-  // an AbortController aborted by onStop, passed as preflight(initial, { signal }) (preflight
-  // and inspectPresets already take one), and `if (stopSignal) return 0` before the problems.
-  it.fails('during preflight (a slow php-fpm -tt): 0, promptly', async () => {
+  it('during preflight (a slow php-fpm -tt): 0, promptly', async () => {
     const mark = join(t.dir, `fpm-test-${++n}`);
     const cfg = config('services:\n  php: { preset: php-fpm, ready: "tcp:9000" }\n');
     const b = start(['-c', cfg], { PATH: `${fx('bin')}:${process.env.PATH}`, FAKE_MARK: mark });
@@ -107,12 +102,7 @@ describe('SIGTERM at every phase', () => {
     await expectNoneAlive(pids);
   });
 
-  // BUG (src/supervisor.ts / src/task.ts): a SIGTERM during a task is sent to the task and
-  // then berth waits for it with no deadline; a task that ignores SIGTERM keeps berth (and the
-  // container) up until Docker's SIGKILL, which leaves the task running when berth is not PID 1.
-  // Proposed fix: on the first stop signal during a task, arm a timer of shutdownTimeout that
-  // sends SIGKILL to the task's group (as Service.stop does for services); berth then exits 137.
-  it.fails('a task that ignores SIGTERM is killed once shutdownTimeout has passed (137)', async () => {
+  it('a task that ignores SIGTERM is killed once shutdownTimeout has passed (137)', async () => {
     const cfg = config(`tasks:\n  - { name: stubborn, command: [node, ${fx('task.mjs')}, ignore] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor(says('stubborn', 'task pid'));
