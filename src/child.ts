@@ -68,6 +68,8 @@ export interface SpawnOptions {
   gid?: number;
   /** own the terminal (docker run -it): stdio inherited, not a new session */
   foreground?: Foreground;
+  /** raw logs with nothing to mask or read: the child writes to berth's own stdout and stderr */
+  passThrough?: boolean;
 }
 
 /** How to run a command through berth's hidden verb (cli.ts): its argv prefix and its env. */
@@ -103,7 +105,7 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
   if (lent && !lent.ok) launch?.onKept?.(lent.code);
   const takeBack = lent?.ok ? lent.value : () => {};
   const [file, ...args] = launch ? [...launch.launcher.argv, ...opts.argv] : opts.argv;
-  const pipes = opts.foreground ? undefined : realPipes();
+  const pipes = opts.foreground || opts.passThrough ? undefined : realPipes();
   let sub;
   try {
     // node:child_process, not execa, for the long-running children: execa alone costs
@@ -114,7 +116,7 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
       uid: opts.uid,
       gid: opts.gid,
       detached: !opts.foreground,
-      stdio: opts.foreground ? 'inherit' : pipes ? ['ignore', pipes.stdout.write, pipes.stderr.write] : ['ignore', 'pipe', 'pipe'],
+      stdio: opts.foreground ? 'inherit' : opts.passThrough ? ['ignore', 1, 2] : pipes ? ['ignore', pipes.stdout.write, pipes.stderr.write] : ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
     });
   } catch (err) {

@@ -1,6 +1,6 @@
 // Orchestration only: DESIGN §3, top to bottom. Each phase is a function that can
 // fail and says so; the exit status is decided in one place (exit-status.ts).
-import type { EventLog, Plan, UserSpec } from './types.js';
+import type { EventLog, Plan, ProcessPlan, ServicePlan, UserSpec } from './types.js';
 import { spawnChild, isOwnChild, type Child, type Foreground, type Launcher } from './child.js';
 import { preflight, preflightStatus } from './preflight.js';
 import { ensureDirs } from './dirs.js';
@@ -83,7 +83,7 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
     if (typeof checked === 'number') return checked;
     if (stopSignal) return 0;
     const { plan, users } = checked;
-    const runner = makeRunner(deps, users, () => stopSignal !== undefined, stopWaiters, pid1);
+    const runner = makeRunner(plan, deps, users, () => stopSignal !== undefined, stopWaiters, pid1);
     // /livez answers from here on, so a long migration is not taken for a dead pod
     if (plan.health) {
       try {
@@ -210,14 +210,14 @@ async function shutdown(plan: Plan, services: Service[], outcome: Outcome, runne
   return status;
 }
 
-function makeRunner(deps: SupervisorDeps, users: Map<string, UserSpec>, stopping: () => boolean, stopWaiters: Set<() => void>, pid1: Pid1Session | undefined): Runner {
+function makeRunner(plan: Plan, deps: SupervisorDeps, users: Map<string, UserSpec>, stopping: () => boolean, stopWaiters: Set<() => void>, pid1: Pid1Session | undefined): Runner {
   return {
     log: deps.log,
     spawn(p, opts) {
       const u = p.user ? users.get(p.user) : undefined;
       const env = u?.home && !p.env.HOME ? { ...p.env, HOME: u.home } : p.env;
       const foreground = opts?.foreground && deps.foreground ? foregroundOf(p.name, deps.foreground, deps.log) : undefined;
-      return spawnChild({ argv: p.argv, cwd: p.cwd, env, uid: u?.uid, gid: u?.gid, foreground });
+      return spawnChild({ argv: p.argv, cwd: p.cwd, env, uid: u?.uid, gid: u?.gid, foreground, passThrough: passThrough(plan, p) });
     },
     relayOutput(name, child, onLine) {
       return Promise.all([
@@ -249,6 +249,14 @@ function foregroundOf(name: string, launcher: Launcher, log: EventLog): Foregrou
     onStopped: (pid) => log.info('service.continued', { service: name, pid }, `${name} was stopped (Ctrl-Z) with no shell to return to; continued it`),
     onKept: (reason) => log.info('terminal.kept', { service: name, reason }, `${name} does not get the terminal: ${reason === 'NOT_FOREGROUND' ? 'berth is not in its foreground' : reason}`),
   };
+}
+
+/**
+ * raw format, no secret to mask, no `log` probe to feed: berth stays out of the data
+ * path (as tini does), at the cost of the last lines in a readiness report
+ */
+function passThrough(plan: Plan, p: ProcessPlan): boolean {
+  return plan.log.format === 'raw' && plan.secretValues.length === 0 && (p as ServicePlan).ready?.kind !== 'log';
 }
 
 function healthState(services: Service[]) {
