@@ -5,9 +5,10 @@
 // promise resolving, its API in this process, with its default options (interval 250 ms) and
 // at its fastest interval (1 ms); and, the same hops as berth's figure, wait-on at 1 ms in a
 // process of its own that then writes a ready file, as an entrypoint script would.
-// Side by side: each start runs every contender in turn, for a unix socket and a tcp port.
+// Side by side: each start runs every contender in turn, for a unix socket and tcp ports.
 //
 //   npm run build && node bench/readiness.mjs [N=200]       (or N=50 node bench/readiness.mjs)
+//   KINDS=unix,tcp,tcp6 (the default): a unix socket, a port on 127.0.0.1, a port on ::
 //
 // Clock: process.hrtime.bigint() in the service and here. It is CLOCK_MONOTONIC, one clock
 // for every process on a Linux host, in ns; checked below before anything is measured.
@@ -35,7 +36,8 @@ const CONTENDERS = {
   'wait-on, interval 1 ms': (target) => viaWaitOn(target, { interval: 1 }),
   'wait-on, interval 1 ms, own process, writes a ready file': (target) => viaWaitOnProcess(target, 1),
 };
-const KINDS = ['unix', 'tcp'];
+// tcp: a service on 127.0.0.1 (in /proc/net/tcp); tcp6: on :: (Node's default listen(port), in /proc/net/tcp6)
+const KINDS = (process.env.KINDS ?? 'unix,tcp,tcp6').split(',');
 let work; // the run's temp dir
 let BERTH; // berth/bin/berth.js, copied into work
 let connects = 0; // wait-on's net.connect calls during one start (in this process only)
@@ -78,7 +80,7 @@ async function main() {
     return [kind, name, fmt(percentile(delays, 50), 2), fmt(percentile(delays, 99), 2), fmt(Math.max(...delays), 2), counted ? fmt(percentile(c, 50), 0) : '—'];
   });
   console.log(`readiness detection, ${N} starts per row, Node ${process.version}, ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log('delay from the service listen() callback to: the ready file appearing (berth); wait-on resolving (wait-on)\n');
+  console.log('delay from the service listen() callback to: the ready file appearing (berth, wait-on in its own process); wait-on resolving (wait-on in this process)\n');
   console.log(table(['probe', 'detector', 'p50 ms', 'p99 ms', 'max ms', 'connects per start (median)'], rows));
   if (missedEvents) console.log(`\n${missedEvents} start(s) where fs.watch missed the ready file: timed by a 50 ms poll instead`);
 }
@@ -90,6 +92,7 @@ async function makeTarget(kind) {
     return { kind, probe: `unix:${path}`, waitOn: `socket:${path}`, service: ['unix', path] };
   }
   const port = await freePort();
+  if (kind === 'tcp6') return { kind, probe: `tcp:${port}`, waitOn: `tcp:127.0.0.1:${port}`, service: ['tcp', '::', String(port)] };
   return { kind, probe: `tcp:127.0.0.1:${port}`, waitOn: `tcp:127.0.0.1:${port}`, service: ['tcp', '127.0.0.1', String(port)] };
 }
 

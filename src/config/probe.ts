@@ -80,8 +80,9 @@ function parseProbeObject(o: Record<string, unknown>): Parsed<Probe> {
     const url = typeof o.http === 'string' ? parseUrl(o.http) : undefined;
     if (url === undefined) return fail(`http: ${expected('a URL like http://127.0.0.1:3000/health', o.http)}`);
     if (o.status === undefined) return ok({ kind: 'http', url });
-    const status = Number(typeof o.status === 'string' ? o.status.trim() : o.status);
-    const valid = (typeof o.status === 'number' || typeof o.status === 'string') && Number.isInteger(status) && status >= 100 && status <= 599;
+    // only a number or a string is converted: Number({ toString: x }) throws
+    const status = typeof o.status === 'string' ? Number(o.status.trim()) : typeof o.status === 'number' ? o.status : NaN;
+    const valid = Number.isInteger(status) && status >= 100 && status <= 599;
     return valid ? ok({ kind: 'http', url, status }) : fail(`status: ${expected('an HTTP status from 100 to 599', o.status)}`);
   }
   if (kind === 'exec') {

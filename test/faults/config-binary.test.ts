@@ -141,8 +141,9 @@ describe("names that are also properties of every JavaScript object", () => {
     ['a secret named __proto__', 'secrets: [__proto__]\nservices:\n  app: { command: [true] }\n', /neither __proto__ nor __proto___FILE is set/],
     ['${constructor}', 'services:\n  app: { command: [echo, "${constructor}"] }\n', /constructor is not set/],
     ['${toString:?}', 'services:\n  app: { command: [echo, "${toString:?}"] }\n', /toString is not set/],
+    ['an http status mapping with its own toString', 'services:\n  app: { command: [true], ready: { http: "http://127.0.0.1/", status: { toString: x } } }\n', /status: expected an HTTP status from 100 to 599, got a mapping/],
   ];
-  it(`${cases.length} of them in probes, secrets and interpolation: 78 and why`, async () => {
+  it(`${cases.length} of them in probes, secrets, interpolation and a status: 78 and why`, async () => {
     await mapLimit(cases, 4, async ([what, text, message], i) => {
       const dir = join(t.dir, `proto-${i}`);
       mkdirSync(dir);

@@ -105,7 +105,7 @@ const nastyNumber = fc.oneof(
 export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: nastyString },
   { weight: 2, arbitrary: nastyNumber },
-  { weight: 1, arbitrary: fc.constantFrom(null, true, false, [], {}, [[]], [{}], { __proto__: 1 }, JSON.parse('{"__proto__":{"x":1}}')) },
+  { weight: 1, arbitrary: fc.constantFrom(null, true, false, [], {}, [[]], [{}], { __proto__: 1 }, JSON.parse('{"__proto__":{"x":1}}'), { toString: 'x', valueOf: 'y' }, [{ toString: 1 }]) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
   { weight: 1, arbitrary: fc.array(nastyString, { maxLength: 4 }) },
   { weight: 1, arbitrary: fc.dictionary(nastyString, nastyString, { maxKeys: 3 }) },

@@ -102,7 +102,7 @@ describe('checkHealth', () => {
     expect(r.ok).toBe(false);
     expect(r.reason).toMatch(/another process now has that pid/);
     writeReadyFile(path, { ...me(), pid: other.pid, startTime: started });
-    expect(checkHealth(path).ok).toBe(true); // control: the same file with the true start time passes
+    expect(checkHealth(path).reason).toMatch(/not berth/); // the right start time, but not a berth process
   });
 });
 
