@@ -1,5 +1,6 @@
 // Just enough FastCGI (spec 1.0) to ask php-fpm for its ping page: one GET, no keep-alive.
 import { connect } from 'node:net';
+import { settleOnce } from './connect.js';
 
 export type FcgiAddress = { path: string } | { host: string; port: number };
 export type FcgiResult = { ok: true; status: number; body: string; stderr: string } | { ok: false; code: string };
@@ -28,15 +29,7 @@ export function fastcgiGet(to: FcgiAddress, path: string, timeoutMs: number, sig
     const socket = connect(to);
     const chunks: Buffer[] = [];
     let size = 0;
-    const finish = (r: FcgiResult) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(r);
-    };
-    const onAbort = () => finish({ ok: false, code: 'ABORTED' });
-    const timer = setTimeout(() => finish({ ok: false, code: 'ETIMEDOUT' }), timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = settleOnce<FcgiResult>(socket, timeoutMs, signal, (code) => ({ ok: false, code }), resolve);
     socket.once('connect', () => socket.write(request(path)));
     socket.on('data', (d: Buffer) => {
       chunks.push(d);
