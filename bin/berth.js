@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/berth.js';
+'use strict';
+require('./cached.cjs').run(require('node:path').join(__dirname, '../dist/berth.js'));

@@ -1,30 +1,101 @@
-// One-file bundle for start-up speed. Code that only some runs need (config parsing,
-// wait-on, presets) is split into chunks loaded on first use; koffi stays external
-// because it ships native binaries.
+// The bundle, built for start-up speed (bench/startup.mjs):
+//
+// - dist/berth.js: berth's own code and what every start needs (pino, signal-exit), one
+//   CommonJS file. bin/berth.js compiles it with V8's code cache (dist/cache/), so a start
+//   neither parses it nor goes through Node's ESM loader, whose resolving and linking of a
+//   dozen split chunks cost more than berth's own work did.
+// - dist/vendor/*.js: what only some runs need, each its own file, required on first use:
+//   zod and yaml (a config file), wait-on (waitFor), execa (helper commands).
+// - koffi stays in node_modules: it ships native binaries.
+//
+// After bundling, one `berth -- true` fills the code cache with the functions a start runs.
 import { build } from 'esbuild';
-import { renameSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-// build beside dist/ and swap it in, so a test running berth never sees half a build
-const dist = new URL('../dist', import.meta.url);
-const next = new URL(`../.dist-${process.pid}`, import.meta.url);
-const old = new URL(`../.dist-old-${process.pid}`, import.meta.url);
-await build({
-  entryPoints: { berth: 'src/cli.ts' },
-  outdir: next.pathname,
+const root = fileURLToPath(new URL('..', import.meta.url));
+const VENDORED = ['zod', 'yaml', 'wait-on', 'execa'];
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20.5',
-  external: ['koffi'],
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
   logLevel: 'warning',
-  chunkNames: 'chunks/[name]-[hash]',
-  // CommonJS dependencies (pino) call require(); give the ESM bundle one
-  banner: { js: "import { createRequire as __berthRequire } from 'node:module'; const require = __berthRequire(import.meta.url);" },
+  // import() becomes require(): bin/berth.js runs the bundle as a vm.Script, which has no ESM loader
+  supported: { 'dynamic-import': false },
+};
+
+const STUBS = {
+  transport: "module.exports = function transport() { throw new Error('pino transports are not part of the berth bundle'); };",
+  worker_threads: 'module.exports = { isMainThread: true };',
+  assert: "module.exports = function assert(ok, message) { if (!ok) throw new Error(message || 'assertion failed'); };",
+};
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const lean = {
+  name: 'berth-lean',
+  setup(b) {
+    // What pino loads for features berth does not use (it writes through its own sink, on
+    // the main thread), replaced by a few lines, so that no start pays for them:
+    // pino.transport() (worker threads, thread-stream) throws; worker_threads is asked only
+    // isMainThread; sonic-boom's assert() checks options berth never passes to it.
+    b.onResolve({ filter: /^(\.\/(lib\/)?transport|worker_threads|assert)$/ }, (args) => {
+      const stub = /[\\/]node_modules[\\/](pino|sonic-boom)[\\/]/.test(args.importer) ? STUBS[args.path.replace(/^.*\//, '')] : undefined;
+      return stub === undefined ? undefined : { path: args.path, namespace: 'stub', pluginData: stub };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, (args) => ({ contents: args.pluginData, loader: 'js' }));
+    // a vendored package is its own file, required only where berth imports it
+    b.onResolve({ filter: /^[\w@][\w@./-]*$/ }, (args) => {
+      const name = VENDORED.find((v) => args.path === v || args.path.startsWith(`${v}/`));
+      if (name && args.path === name) return { path: `./vendor/${name}.js`, external: true };
+      if (name) throw new Error(`import ${args.path}: only the package root of ${name} is vendored`);
+      return builtins.has(args.path) ? { path: args.path, external: true } : undefined;
+    });
+  },
+};
+
+// build beside dist/ and swap it in, so a test running berth never sees half a build
+const dist = join(root, 'dist');
+const next = join(root, `.dist-${process.pid}`);
+const old = join(root, `.dist-old-${process.pid}`);
+mkdirSync(join(next, 'cache'), { recursive: true });
+writeFileSync(join(next, 'package.json'), '{ "type": "commonjs" }\n'); // .js under dist/ is CommonJS
+await build({
+  ...common,
+  entryPoints: { berth: join(root, 'src/cli.ts') },
+  outdir: next,
+  external: ['koffi'],
+  plugins: [lean],
+  // the few import.meta.url uses (package.json, createRequire) work from the file's own URL
+  define: { 'import.meta.url': '__berthFileUrl' },
+  banner: { js: "const __berthFileUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+for (const name of VENDORED) {
+  await build({
+    ...common,
+    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' },
+    outfile: join(next, 'vendor', `${name}.js`),
+  });
+}
+const scratch = mkdtempSync(join(tmpdir(), 'berth-build-'));
+const loader = `require(${JSON.stringify(join(root, 'bin/cached.cjs'))}).run(process.argv[1])`;
+const trained = spawnSync(process.execPath, ['-e', loader, join(next, 'berth.js'), '--', 'true'], {
+  env: { ...process.env, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_LOG_LEVEL: 'warn' },
+  cwd: scratch,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  timeout: 60_000,
+});
+rmSync(scratch, { recursive: true, force: true });
+if (trained.status !== 0 || readdirSync(join(next, 'cache')).length === 0) {
+  rmSync(next, { recursive: true, force: true });
+  throw new Error(`the built berth failed its first run (status ${trained.status}, ${trained.error?.message ?? 'no error'}); dist/ is unchanged`);
+}
 try {
   renameSync(dist, old);
 } catch {

@@ -1,4 +1,5 @@
 // The only file that touches process.argv, process.env and process.exit.
+import { isatty } from 'node:tty';
 import { onExit } from 'signal-exit';
 import { HELP, parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { liveChildren } from './children.js';
@@ -39,7 +40,7 @@ async function main(argv: string[], env: Env): Promise<number> {
     }
   }
   const commands = await import('./commands.js');
-  const io = { cwd: process.cwd(), uid: process.getuid?.() ?? 0, stdoutIsTTY: Boolean(process.stdout.isTTY), stdinIsTTY: Boolean(process.stdin.isTTY), launcher, out, err };
+  const io = { cwd: process.cwd(), uid: process.getuid?.() ?? 0, stdoutIsTTY: Boolean(process.stdout.isTTY), stdinIsTTY: isatty(0) /* process.stdin would open a stream for nothing */, launcher, out, err };
   const plan = await commands.loadPlan(args, env, io);
   if (typeof plan === 'number') return plan;
   if (args.verb === 'plan' || args.verb === 'check') return commands.inspect(args, plan, io);

@@ -1,6 +1,6 @@
 // `health.listen`: GET /livez and GET /readyz for Kubernetes httpGet probes, and nothing else.
 // Small limits everywhere: it must never become the thing that takes the container down.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface HealthState {
   ready: boolean;
@@ -24,7 +24,8 @@ export interface HealthServer {
 const MAX_HEADER_BYTES = 8 * 1024;
 const MAX_CONNECTIONS = 64;
 
-export function startHealthServer(opts: HealthOptions): Promise<HealthServer> {
+export async function startHealthServer(opts: HealthOptions): Promise<HealthServer> {
+  const { createServer } = await import('node:http'); // only with health.listen: not on every start
   const headersTimeout = opts.headersTimeoutMs ?? 5000;
   const server = createServer(
     {

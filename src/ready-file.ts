@@ -1,6 +1,5 @@
 // The ready file (DESIGN §5): present only while every service is ready, replaced atomically,
 // and trusted by `berth health` only when it names the live berth that wrote it.
-import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { processInfo, processStartTime, processUid, type ProcessInfo } from './proc.js';
@@ -23,7 +22,8 @@ export function defaultReadyFile(uid: number): string {
 /** Write to a temp file in the same directory, then rename: a reader sees the old file or the new one, never half. */
 export function writeReadyFile(path: string, content: ReadyFile): FileResult {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  // unique, not secret: the directory is one nobody else may write (unsafeDir), and wx never follows a link
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${process.hrtime.bigint().toString(36)}.tmp`);
   try {
     const created = mkdirSync(dir, { recursive: true, mode: 0o755 });
     if (created) for (const d of chain(created, dir)) chmodSync(d, 0o755); // the umask may have narrowed them

@@ -1,7 +1,6 @@
 // http(s)://… — ready when a GET answers 2xx (or the status asked for). One request at a time,
 // a short deadline each, and the connection closed as soon as the status line is in.
-import { get as httpGet, type ClientRequest, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Probe } from '../types.js';
 import { connectOutcome } from './connect.js';
 import type { ProbeContext } from './context.js';
@@ -26,9 +25,10 @@ export function statusMatches(status: number, wanted: number | undefined): boole
 }
 
 /** One GET without keep-alive; the body is not read. */
-export function getStatus(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number } | { code: string }> {
+export async function getStatus(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number } | { code: string }> {
+  // loaded on first use: node:https brings TLS, a few ms of every start that has no http probe
+  const { get } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve) => {
-    const get = url.protocol === 'https:' ? httpsGet : httpGet;
     let req: ClientRequest;
     const timer = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
     const done = (r: { status: number } | { code: string }) => {

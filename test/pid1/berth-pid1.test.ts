@@ -112,7 +112,9 @@ describe.skipIf(nsProblem)('berth as a subreaper (not PID 1)', () => {
   it("gets a daemonizing service's orphans back and ends its leftover at shutdown", async () => {
     // orphans, then a daemon as daemons are made: a child in a session of its own (out of
     // the service's process group, which berth ends with the service), and exit 0
-    const daemonize = `setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo '{"event":"daemon","pid":'$!'}'`;
+    // the service exits only once the daemon is sleep: else berth's SIGTERM may find it still
+    // setsid (or the shell's fork), the very race this test does not mean to measure
+    const daemonize = `setsid sleep 1000 </dev/null >/dev/null 2>&1 & d=$!; i=0; until [ "$(cat /proc/$d/comm 2>/dev/null)" = sleep ] || [ $i -ge 100000 ]; do i=$((i+1)); done; echo '{"event":"daemon","pid":'$d'}'`;
     const service = ['/bin/sh', '-c', `"$@" || exit; ${daemonize}`, 'sh', ...(await burst('--orphans', '10'))];
     const r = start(inNamespace(berth('--log-level', 'debug', '--', ...service), 'subreaper'));
     const { status, one } = await finished(r);
