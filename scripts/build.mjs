@@ -83,23 +83,28 @@ for (const name of VENDORED) {
     outfile: join(next, 'vendor', `${name}.js`),
   });
 }
-const scratch = mkdtempSync(join(tmpdir(), 'berth-build-'));
-const loader = `require(${JSON.stringify(join(root, 'bin/cached.cjs'))}).run(process.argv[1])`;
-const trained = spawnSync(process.execPath, ['-e', loader, join(next, 'berth.js'), '--', 'true'], {
-  env: { ...process.env, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_LOG_LEVEL: 'warn' },
-  cwd: scratch,
-  stdio: ['ignore', 'ignore', 'inherit'],
-  timeout: 60_000,
-});
-rmSync(scratch, { recursive: true, force: true });
-if (trained.status !== 0 || readdirSync(join(next, 'cache')).length === 0) {
-  rmSync(next, { recursive: true, force: true });
-  throw new Error(`the built berth failed its first run (status ${trained.status}, ${trained.error?.message ?? 'no error'}); dist/ is unchanged`);
-}
 try {
   renameSync(dist, old);
 } catch {
   // no earlier build
 }
 renameSync(next, dist);
+const scratch = mkdtempSync(join(tmpdir(), 'berth-build-'));
+const trained = spawnSync(process.execPath, [join(root, 'bin/berth.js'), '--', 'true'], {
+  env: { ...process.env, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_LOG_LEVEL: 'warn' },
+  cwd: scratch,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  timeout: 60_000,
+});
+rmSync(scratch, { recursive: true, force: true });
+if (trained.status !== 0 || readdirSync(join(dist, 'cache')).length === 0) {
+  // the new build cannot run: put the earlier one back
+  rmSync(dist, { recursive: true, force: true });
+  try {
+    renameSync(old, dist);
+  } catch {
+    // there was none
+  }
+  throw new Error(`the built berth failed its first run (status ${trained.status}, ${trained.error?.message ?? 'no error'}); dist/ is unchanged`);
+}
 rmSync(old, { recursive: true, force: true });

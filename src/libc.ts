@@ -1,10 +1,8 @@
 // The few C library calls Node has no API for, through koffi, loaded once on first use.
 // loadLibc() returns undefined when koffi or the C library cannot load: the caller logs
 // one warning (LIBC_MISSING_HINT) and goes on without reaping or terminal hand-over.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { constants } from 'node:os';
-import { join } from 'node:path';
+import { requireKoffi } from './koffi.js';
 
 /** A failed call: errno as a number and its name (EPERM, ECHILD …). */
 export interface CallError {
@@ -86,26 +84,6 @@ function tryLoad(): { libc?: Libc; error?: string } {
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
-}
-
-/**
- * require('koffi'), finding its entry from its package.json as Node would. Node's own lookup
- * of a package with "exports" loads its ESM resolver first, 2–3 ms of every start.
- */
-function requireKoffi(): typeof import('koffi') {
-  const req = createRequire(import.meta.url);
-  for (const dir of req.resolve.paths('koffi') ?? []) {
-    let pkg: { exports?: { '.'?: { require?: unknown } }; main?: unknown };
-    try {
-      pkg = JSON.parse(readFileSync(join(dir, 'koffi', 'package.json'), 'utf8'));
-    } catch {
-      continue; // not installed here: the next node_modules up
-    }
-    const entry = pkg.exports?.['.']?.require ?? pkg.main;
-    if (typeof entry === 'string') return req(join(dir, 'koffi', entry));
-    break;
-  }
-  return req('koffi');
 }
 
 function bind(koffi: typeof import('koffi'), lib: import('koffi').LibraryHandle): Libc {

@@ -1,7 +1,7 @@
 // Reaps the zombies berth did not spawn. libuv reaps its own children with waitpid(pid)
 // on SIGCHLD and must keep doing so, so berth never calls waitpid(-1): it looks at each
 // exited child first (waitid WNOWAIT, or /proc) and waits only for the orphans, by pid.
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { LIBC_MISSING_HINT, libcLoadError, loadLibc, type Libc } from './libc.js';
 import type { Pid1 } from './pid1.js';
 import type { EventLog } from './types.js';
@@ -19,12 +19,48 @@ export interface ProcChild {
  * A process that vanishes while being read is left out.
  */
 export function listChildren(ppid: number, procRoot = '/proc'): ProcChild[] {
+  const own = ppid === process.pid && procRoot === '/proc' ? ownChildren() : undefined;
+  if (own) return own;
   const children: ProcChild[] = [];
   for (const name of readdirSync(procRoot)) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
     const stat = readProcFile(`${procRoot}/${name}/stat`);
     const entry = stat === undefined ? undefined : parseStat(stat);
     if (entry?.ppid === ppid) children.push({ pid: entry.pid, state: entry.state, comm: entry.comm });
+  }
+  return children;
+}
+
+/**
+ * berth's own children from /proc/self/task/TID/children: the kernel lists a child under the
+ * thread that forked or adopted it, so every thread's file is read. A dozen small reads
+ * instead of every process's stat (a few ms on a busy host). undefined where the kernel has
+ * no such file (CONFIG_PROC_CHILDREN), or the list does not fit one read: the caller scans.
+ */
+function ownChildren(): ProcChild[] | undefined {
+  let tasks: string[];
+  try {
+    // a /proc of another pid namespace (no --mount-proc) numbers processes differently
+    if (readlinkSync('/proc/self') !== String(process.pid)) return undefined;
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return undefined;
+  }
+  const pids: string[] = [];
+  for (const tid of tasks) {
+    const list = readProcFile(`/proc/self/task/${tid}/children`);
+    if (list === undefined) {
+      if (tid === String(process.pid)) return undefined; // no such file: the kernel lacks it
+      continue; // a thread that ended meanwhile
+    }
+    if (list.length >= statBuffer.length) return undefined;
+    for (const pid of list.split(' ')) if (/^\d+$/.test(pid)) pids.push(pid);
+  }
+  const children: ProcChild[] = [];
+  for (const pid of pids) {
+    const stat = readProcFile(`/proc/${pid}/stat`);
+    const entry = stat === undefined ? undefined : parseStat(stat);
+    if (entry) children.push({ pid: entry.pid, state: entry.state, comm: entry.comm });
   }
   return children;
 }

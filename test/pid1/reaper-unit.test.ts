@@ -96,4 +96,17 @@ describe('listChildren', () => {
       child.kill();
     }
   });
+
+  it('reads the same children from /proc/self/task/*/children as from a scan of every /proc/PID/stat', () => {
+    const kids = [spawn('sleep', ['30'], { stdio: 'ignore' }), spawn('sleep', ['30'], { stdio: 'ignore' })];
+    try {
+      const pids = (list: { pid: number }[]) => list.map((c) => c.pid).filter((p) => kids.some((k) => k.pid === p)).sort();
+      const own = listChildren(process.pid); // this process, the real /proc: the per-thread files
+      const scanned = listChildren(process.pid, '/proc/.'); // another root: the scan
+      expect(pids(own)).toEqual(kids.map((k) => k.pid).sort());
+      expect(pids(scanned)).toEqual(pids(own));
+    } finally {
+      for (const k of kids) k.kill();
+    }
+  });
 });

@@ -1,0 +1,53 @@
+// Loading koffi, on every start that spawns anything (real pipes, the subreaper), fast.
+// require('koffi') costs about 5.5 ms here, most of it not the native module: Node's lookup
+// of a package with "exports" loads its ESM resolver first, then koffi's wrapper finds its
+// platform package, reads node's ELF header to tell glibc from musl, and adds deprecated
+// aliases berth does not use. Its native module alone loads in under 1 ms. So: the native
+// module koffi itself would pick, checked to be the installed koffi's own version, and the
+// public require('koffi') whenever anything differs from that layout.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+type Koffi = typeof import('koffi');
+
+let koffi: Koffi | undefined;
+
+export function requireKoffi(): Koffi {
+  koffi ??= fastKoffi() ?? (createRequire(import.meta.url)('koffi') as Koffi);
+  return koffi;
+}
+
+function fastKoffi(): Koffi | undefined {
+  const req = createRequire(import.meta.url);
+  for (const dir of req.resolve.paths('koffi') ?? []) {
+    let version: unknown;
+    try {
+      version = (JSON.parse(readFileSync(join(dir, 'koffi', 'package.json'), 'utf8')) as { version?: unknown }).version;
+    } catch {
+      continue; // not installed here: the next node_modules up
+    }
+    const triplet = `${isMusl() ? 'musl' : process.platform}_${process.arch}`;
+    const platformPackage = `@koromix/koffi-${process.platform}-${process.arch}`;
+    // where npm puts koffi's platform package: beside koffi, or inside it
+    for (const base of [join(dir, platformPackage), join(dir, 'koffi', 'node_modules', platformPackage)]) {
+      try {
+        const native = req(join(base, triplet, 'koffi.node')) as Koffi;
+        if (native.version === version) return native;
+      } catch {
+        // not there, or not loadable here
+      }
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/** node itself runs on musl (Alpine): its dynamic loader is ld-musl-*, mapped in this process */
+function isMusl(): boolean {
+  try {
+    return readFileSync('/proc/self/maps', 'latin1').includes('/ld-musl-');
+  } catch {
+    return false;
+  }
+}
