@@ -1,7 +1,8 @@
 // The only place in berth that starts a process.
-import { constants as osConstants } from 'node:os';
-import { spawn } from 'node:child_process';
-import { closeSync } from 'node:fs';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Socket } from 'node:net';
 import { loadLibc } from './libc.js';
 import { addChild, removeChild } from './children.js';
@@ -16,31 +17,135 @@ export interface Captured {
   spawnError?: string;
 }
 
-/** Run a short helper command (php-fpm -tt, nginx -T, an exec probe) and capture its output. */
-export async function captureCommand(
-  argv: string[],
-  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
-): Promise<Captured> {
+export interface CaptureOptions {
+  cwd?: string;
+  /** the whole environment; berth's own when absent */
+  env?: Record<string, string>;
+  /** SIGTERM after this long, SIGKILL 5 s later */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /**
+   * stdout and stderr on files, not pipes: a program that opens /proc/self/fd/2 or /dev/stdout
+   * (php-fpm's and nginx's official configs) can, as it can on Docker's pipes. libuv's
+   * socketpairs fail that open (ENXIO). Falls back to pipes when no temp dir can be made.
+   */
+  files?: boolean;
+}
+
+const FORCE_KILL_AFTER_MS = 5000;
+
+/**
+ * Run a short helper command (php-fpm -tt, nginx -T, an exec probe) and capture its output.
+ * node:child_process, not execa: loading execa cost more than the command it ran.
+ */
+export async function captureCommand(argv: string[], opts: CaptureOptions = {}): Promise<Captured> {
+  const files = opts.files ? outputFiles() : undefined;
+  try {
+    const r = await capture(argv, opts, files);
+    return r;
+  } finally {
+    files?.remove();
+  }
+}
+
+function capture(argv: string[], opts: CaptureOptions, files: OutputFiles | undefined): Promise<Captured> {
   const [file, ...args] = argv;
-  const { execa } = await import('execa');
-  const r = await execa(file!, args, {
-    cwd: opts.cwd,
-    env: opts.env,
-    extendEnv: opts.env === undefined,
-    timeout: opts.timeoutMs,
-    cancelSignal: opts.signal,
-    reject: false,
-    stdin: 'ignore',
-    stripFinalNewline: false,
+  const stdio: StdioOptions = files ? ['ignore', files.stdout, files.stderr] : ['ignore', 'pipe', 'pipe'];
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  return new Promise((resolve) => {
+    let sub: ChildProcess;
+    try {
+      sub = spawn(file!, args, { cwd: opts.cwd, env: opts.env, stdio, windowsHide: true });
+    } catch (err) {
+      resolve({ exitCode: undefined, signal: undefined, stdout: '', stderr: '', spawnError: (err as NodeJS.ErrnoException).code ?? String(err) });
+      return;
+    } finally {
+      files?.closeOurs();
+    }
+    sub.stdout?.on('data', (b: Buffer) => stdout.push(b));
+    sub.stderr?.on('data', (b: Buffer) => stderr.push(b));
+    let force: NodeJS.Timeout | undefined;
+    const stop = () => {
+      if (sub.exitCode !== null || sub.signalCode !== null || force) return;
+      sub.kill('SIGTERM');
+      force = setTimeout(() => sub.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
+    };
+    const timer = opts.timeoutMs ? setTimeout(stop, opts.timeoutMs) : undefined;
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    if (opts.signal?.aborted) stop();
+    let settled = false;
+    const finish = (r: () => Captured) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(force);
+      opts.signal?.removeEventListener('abort', stop);
+      resolve(r());
+    };
+    sub.on('error', (err: NodeJS.ErrnoException) => {
+      if (sub.pid === undefined) finish(() => ({ exitCode: undefined, signal: undefined, stdout: '', stderr: '', spawnError: err.code ?? err.message }));
+    });
+    // with files, the process's own exit is the end; with pipes, the end of its output too
+    // (unless it was killed: a grandchild may hold the pipes open)
+    sub.once('exit', (code, signal) => {
+      if (files || force) {
+        sub.stdout?.destroy();
+        sub.stderr?.destroy();
+        done(code, signal);
+      } else sub.once('close', () => done(code, signal));
+    });
+    const done = (code: number | null, signal: NodeJS.Signals | null) =>
+      finish(() => ({
+        exitCode: code ?? undefined,
+        signal: signal ?? undefined,
+        stdout: files ? files.read('stdout') : Buffer.concat(stdout).toString('utf8'),
+        stderr: files ? files.read('stderr') : Buffer.concat(stderr).toString('utf8'),
+      }));
   });
-  const spawnError = r.failed && r.exitCode === undefined && !r.signal ? (r.code ?? r.shortMessage) : undefined;
-  return {
-    exitCode: r.exitCode,
-    signal: r.signal,
-    stdout: String(r.stdout ?? ''),
-    stderr: String(r.stderr ?? ''),
-    spawnError,
+}
+
+interface OutputFiles {
+  stdout: number;
+  stderr: number;
+  /** after spawn: the child has its own copies */
+  closeOurs(): void;
+  read(name: 'stdout' | 'stderr'): string;
+  remove(): void;
+}
+
+function outputFiles(): OutputFiles | undefined {
+  let dir: string | undefined;
+  const fds: number[] = [];
+  const closeOurs = () => fds.splice(0).forEach((fd) => closeSync(fd));
+  // two files and their directory: unlink and rmdir, not rmSync (Node 20 loads its rimraf: a few ms)
+  const remove = () => {
+    closeOurs();
+    if (!dir) return;
+    try {
+      for (const name of ['stdout', 'stderr']) unlinkSync(join(dir, name));
+      rmdirSync(dir);
+    } catch {
+      // left in the temp dir: not worth failing a check for
+    }
   };
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'berth-capture-'));
+    // appended: php-fpm reopens /proc/self/fd/2 with O_APPEND, and would otherwise write over its own lines
+    for (const name of ['stdout', 'stderr']) fds.push(openSync(join(dir, name), 'a'));
+  } catch {
+    remove();
+    return undefined;
+  }
+  const [stdout, stderr] = fds as [number, number];
+  const read = (name: 'stdout' | 'stderr') => {
+    try {
+      return readFileSync(join(dir!, name), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  return { stdout, stderr, closeOurs, read, remove };
 }
 
 export interface ExitInfo {

@@ -6,7 +6,8 @@
 //
 // Knobs (environment): IDLE_SECONDS (60), START_RUNS (5), STOP_RUNS (3), RESTART_RUNS (3),
 // MASTER_RUNS (1), RATE (200 req/s), WARMUP_MS (2000), MASTER_WINDOW_S (8), ONLY (berth,supervisord,s6),
-// LOGS (auto | official | files), STACK (example | embedded), OUT (write the raw results as JSON here).
+// LOGS (auto | official | files), STACK (example | embedded), OUT (write the raw results as JSON here),
+// FRESH_PORTS (1: every start test on a port no earlier run used).
 // What each figure means: docs/BENCHMARKS.md, "Head to head with supervisord and s6".
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ const cfg = {
   stack: process.env.STACK ?? 'example',
   out: process.env.OUT,
   cpuShares: num('CPU_SHARES', 8192),
+  freshPorts: process.env.FRESH_PORTS === '1',
 };
 const HARD_LIMIT_MS = num('HARD_LIMIT_S', 900) * 1000; // the whole run, whatever happens
 
@@ -106,6 +108,7 @@ if (cfg.cpuShares > 0) {
   leaveCpuGroup = enterCpuGroup(cfg.cpuShares);
   if (!leaveCpuGroup) notes.push('no writable cpu cgroup: the run shared the CPU with whatever else ran, under autogroup scheduling');
 }
+if (cfg.freshPorts) notes.push('FRESH_PORTS=1: every start test ran on a port no earlier run had used (no TIME_WAIT connections on it), as a new container would');
 if (!CGROUPS) notes.push('no writable pids cgroup: processes are tracked by sampling their tree instead (an orphan born and orphaned between two samples could escape)');
 
 const ENV = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin` };
@@ -124,7 +127,7 @@ function snapshotBerth() {
     mkdirSync(join(dir, 'bin'), { recursive: true });
     try {
       cpSync(join(REPO, 'dist'), join(dir, 'dist'), { recursive: true });
-      cpSync(BERTH_BIN, join(dir, 'bin/berth.js'));
+      cpSync(join(REPO, 'bin'), join(dir, 'bin'), { recursive: true }); // berth.js and what it loads
       cpSync(join(REPO, 'package.json'), join(dir, 'package.json'));
       symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
       const r = spawnSync(process.execPath, [join(dir, 'bin/berth.js'), '--version'], { encoding: 'utf8', timeout: 15_000 });
@@ -415,7 +418,8 @@ async function main() {
   const logs = detectLogs();
   const ports = await freePorts(allSups.length);
   const stacks = {};
-  allSups.forEach((sup, i) => (stacks[sup] = writeStack(join(tmp, sup), { supervisor: sup, port: ports[i], logs, source: cfg.stack === 'embedded' ? 'embedded' : 'example', berthBin: BERTH })));
+  const stackOpts = (sup) => ({ supervisor: sup, logs, source: cfg.stack === 'embedded' ? 'embedded' : 'example', berthBin: BERTH });
+  allSups.forEach((sup, i) => (stacks[sup] = writeStack(join(tmp, sup), { ...stackOpts(sup), port: ports[i] })));
   const source = stacks[sups[0]].source;
   if (source === 'embedded' && cfg.stack !== 'embedded') notes.push('examples/php-nginx was missing or changed shape: the harness used its embedded copy of it');
   log(`stack from ${source}; logs: ${logs}; ports ${ports.join(', ')}; temp dir ${tmp}`);
@@ -437,7 +441,10 @@ async function main() {
   for (const sup of allSups) await startTest(sup, stacks[sup], 'warmup');
   for (let i = 0; i < cfg.startRuns; i++) {
     for (const sup of rotate(allSups, i)) {
-      const r = await startTest(sup, stacks[sup], `start${i}`);
+      // FRESH_PORTS=1: each start on a port no earlier run used, as in a new container's network
+      // namespace (no TIME_WAIT connections left on it by the previous nginx)
+      const stack = cfg.freshPorts ? writeStack(join(tmp, `${sup}-${i}`), { ...stackOpts(sup), port: (await freePorts(1))[0] }) : stacks[sup];
+      const r = await startTest(sup, stack, `start${i}`);
       R[sup].start.push(r);
       log(`start ${sup} #${i + 1}: first 200 after ${fmt(r.firstOkMs)} ms; before it ${r.http5xx} 5xx, ${r.dropped} dropped${r.droppedErrors.length ? ` (${r.droppedErrors.join(', ')})` : ''}, ${r.refused} refused, ${r.other} other; php-fpm spawned at ${fmt(r.spawnFpmMs)} ms, nginx at ${fmt(r.spawnNginxMs)} ms`);
     }

@@ -21,7 +21,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const EXAMPLE = join(REPO, 'examples/php-nginx');
-export const BERTH_BIN = join(REPO, 'bin/berth.js');
+// BERTH_BIN (with SNAPSHOT=0): another build of berth, e.g. a worktree of the commit before a change
+export const BERTH_BIN = process.env.BERTH_BIN || join(REPO, 'bin/berth.js');
 export const PHP_FPM = '/usr/sbin/php-fpm8.2';
 export const NGINX = '/usr/sbin/nginx';
 export const SUPERVISORD = '/usr/bin/supervisord';

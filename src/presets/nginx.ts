@@ -11,6 +11,9 @@ import { parseNginxConfig, splitNginxDump } from './nginx-config.js';
 import { readNginxFacts, type NginxFacts } from './nginx-targets.js';
 import { runsAsRoot } from './socket-access.js';
 import { runConfigTest, type Runner } from './config-test.js';
+import type { Captured } from '../child.js';
+import { nginxAddresses } from './nginx-hold.js';
+import { holdAddresses } from '../port-hold.js';
 
 export interface NginxInspection {
   /** undefined: the test failed or could not run */
@@ -27,7 +30,14 @@ export async function readNginx(service: ServicePlan, opts: { signal?: AbortSign
   const args = readNginxArgs(rest);
   const bin = findOnPath(cmd!, service.env.PATH ?? '', service.cwd);
   if (!bin) return out; // preflight's command check reports it
-  const test = await runConfigTest([bin, ...args.testArgs], { cwd: service.cwd, env: service.env, timeoutMs: TIMEOUT_MS, signal: opts.signal }, opts.run);
+  // while the test runs, nothing it binds can accept a client (nginx-hold.ts)
+  const hold = holdAddresses(nginxAddresses(service));
+  let test: Captured;
+  try {
+    test = await runConfigTest([bin, ...args.testArgs], { cwd: service.cwd, env: service.env, timeoutMs: TIMEOUT_MS, signal: opts.signal }, opts.run);
+  } finally {
+    hold.release();
+  }
   if (test.spawnError) return out;
   const command = showCommand([cmd!, ...args.testArgs]);
   const problem = (key: string, message: string) => out.problems.push({ service: service.name, path: `services.${service.name}.${key}`, message });
