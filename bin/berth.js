@@ -1,31 +1,53 @@
 #!/usr/bin/env node
 'use strict';
-// Runs berth's bundle (dist/berth.js, one CommonJS file) with V8's code cache, so that a
-// start does not parse and compile it again: the cache holds the functions a start runs,
-// filled by `npm run build` (scripts/build.mjs). V8 refuses a cache made by another V8
-// version or with other flags; berth then compiles as usual and, at exit, leaves a cache for
-// the next start if it may write there (an image's read-only layer: it just does not).
+// Runs berth's bundle (dist/berth.js, one CommonJS file) and the vendored packages it requires
+// on first use (dist/vendor/*.js) with V8's code cache, so that a start does not parse and
+// compile them again: the cache holds the functions a start runs, filled by `npm run build`
+// (scripts/build.mjs). V8 refuses a cache made by another V8 version or with other flags;
+// berth then compiles as usual and, at exit, leaves a cache for the next start if it may
+// write there (an image's read-only layer: it just does not).
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+const { basename, dirname, join } = require('node:path');
 const { Script } = require('node:vm');
 // Module itself: require('node:module') would load its ESM-hooks API too, 5 ms of every start
 const { createRequire, wrap } = module.constructor;
 
-const file = join(__dirname, '../dist/berth.js');
-const source = readFileSync(file, 'utf8');
-const cacheFile = join(dirname(file), 'cache', `v8-${process.versions.v8}-${process.arch}.bin`);
-let cachedData;
-try {
-  cachedData = readFileSync(cacheFile);
-} catch {
-  // not built yet, or removed: compiled as usual
-}
-const script = new Script(wrap(source), { filename: file, cachedData });
-if (cachedData === undefined || script.cachedDataRejected) process.once('exit', saveCache);
-const bundle = { exports: {}, id: file, filename: file, loaded: false };
-script.runInThisContext()(bundle.exports, createRequire(file), bundle, file, dirname(file));
+const dist = join(__dirname, '../dist');
+const unsaved = [];
+process.once('exit', () => unsaved.forEach((save) => save()));
+load(join(dist, 'berth.js'));
 
-function saveCache() {
+/** Compiles and runs one CommonJS file of dist/ with its code cache; returns its exports. */
+function load(file) {
+  const cacheFile = join(dist, 'cache', `v8-${process.versions.v8}-${process.arch}-${basename(file, '.js')}.bin`);
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // not built yet, or removed: compiled as usual
+  }
+  const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) unsaved.push(() => save(script, cacheFile));
+  const mod = { exports: {}, id: file, filename: file, loaded: false };
+  script.runInThisContext()(mod.exports, requireFrom(file), mod, file, dirname(file));
+  mod.loaded = true;
+  return mod.exports;
+}
+
+/** require() for a file of dist/: the vendored packages through load(), once each */
+function requireFrom(file) {
+  const plain = createRequire(file);
+  const vendored = new Map();
+  const req = (id) => {
+    if (!id.startsWith('./vendor/')) return plain(id);
+    const target = join(dirname(file), id);
+    if (!vendored.has(target)) vendored.set(target, load(target));
+    return vendored.get(target);
+  };
+  return Object.assign(req, { resolve: plain.resolve, cache: plain.cache, main: plain.main });
+}
+
+function save(script, cacheFile) {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, script.createCachedData(), { flag: 'wx' });

@@ -5,10 +5,10 @@
 //   neither parses it nor goes through Node's ESM loader, whose resolving and linking of a
 //   dozen split chunks cost more than berth's own work did.
 // - dist/vendor/*.js: what only some runs need, each its own file, required on first use:
-//   zod and yaml (a config file), wait-on (waitFor), execa (helper commands).
+//   zod and yaml (a config file), wait-on (waitFor).
 // - koffi stays in node_modules: it ships native binaries.
 //
-// After bundling, one `berth -- true` fills the code cache with the functions a start runs.
+// After bundling, one start of berth fills the code cache with the functions a start runs.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const VENDORED = ['zod', 'yaml', 'wait-on', 'execa'];
+const VENDORED = ['zod', 'yaml', 'wait-on'];
 const common = {
   bundle: true,
   format: 'cjs',
@@ -89,15 +89,18 @@ try {
   // no earlier build
 }
 renameSync(next, dist);
+// the cache is filled by one start that loads a config file (zod, yaml), runs a task and a
+// service, and shuts down: what every start of a container does, nothing more
 const scratch = mkdtempSync(join(tmpdir(), 'berth-build-'));
-const trained = spawnSync(process.execPath, [join(root, 'bin/berth.js'), '--', 'true'], {
+writeFileSync(join(scratch, 'berth.yaml'), 'tasks:\n  - name: warm\n    command: ["true"]\nservices:\n  main:\n    command: ["true"]\n');
+const trained = spawnSync(process.execPath, [join(root, 'bin/berth.js'), '-c', join(scratch, 'berth.yaml')], {
   env: { ...process.env, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_LOG_LEVEL: 'warn' },
   cwd: scratch,
   stdio: ['ignore', 'ignore', 'inherit'],
   timeout: 60_000,
 });
 rmSync(scratch, { recursive: true, force: true });
-if (trained.status !== 0 || readdirSync(join(dist, 'cache')).length === 0) {
+if (trained.status !== 0 || readdirSync(join(dist, 'cache')).length < 3) {
   // the new build cannot run: put the earlier one back
   rmSync(dist, { recursive: true, force: true });
   try {
