@@ -151,13 +151,15 @@ async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, dec
   if (plan.services.length === 0) return { kind: 'no-services' };
   if (decide.settled) return decide.promise; // a signal came before the first service
   const readyWaiters = new Map<string, Deferred<void>>(plan.services.map((s) => [s.name, deferred<void>()]));
+  // read /proc once, now: the ready file is written the moment the last service is ready
+  const startTime = plan.readyFile ? (processStartTime(process.pid) ?? 0) : 0;
   const writeReady = () => {
     if (!services.every((s) => s.state === 'ready')) return;
     const readyAt = Date.now();
     if (plan.readyFile) {
       const written = writeReadyFile(plan.readyFile, {
         pid: process.pid,
-        startTime: processStartTime(process.pid) ?? 0,
+        startTime,
         readyAt,
         services: Object.fromEntries(services.map((s) => [s.name, { pid: s.child?.pid ?? 0, readyAt: s.readyAt ?? readyAt }])),
       });
