@@ -2,7 +2,7 @@
 // Through koffi: Node's own sockets (libuv) always set SO_REUSEADDR, and a bound socket with it
 // does not keep another from binding the same address. A bound socket without it does, and a
 // client connecting to it is refused, as it is when nothing is there.
-// TODO(libc.ts): these few calls belong beside the others there once that file is free to change.
+// Bound here, on first use, not in libc.ts: only a start with the nginx preset needs them.
 import { requireKoffi } from './koffi.js';
 
 export interface HeldAddress {
