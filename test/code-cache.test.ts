@@ -1,0 +1,64 @@
+// bin/berth.js runs dist/ through V8's code cache (scripts/build.mjs): a build without one, or
+// a cache V8 refuses (another Node, a damaged file), must still run, and leave a good cache.
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+import { Module } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, tempDir } from './helpers/berth.js';
+
+let t: ReturnType<typeof tempDir>;
+const cacheDir = () => join(t.dir, 'dist', 'cache');
+const berthCache = () => join(cacheDir(), readdirSync(cacheDir()).find((f) => f.endsWith('-berth.bin'))!);
+
+function berth(...args: string[]) {
+  return spawnSync(process.execPath, [join(t.dir, 'bin', 'berth.js'), ...args], {
+    cwd: t.dir,
+    env: { ...process.env, BERTH_READY_FILE: join(t.dir, 'ready'), BERTH_LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+/** would V8 take this cache for dist/berth.js, as bin/berth.js compiles it? */
+function accepted(cache: Buffer): boolean {
+  const file = join(t.dir, 'dist', 'berth.js');
+  return !new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: cache }).cachedDataRejected;
+}
+
+beforeAll(() => {
+  t = tempDir('berth-cache-');
+  for (const d of ['bin', 'dist']) cpSync(join(ROOT, d), join(t.dir, d), { recursive: true });
+  cpSync(join(ROOT, 'package.json'), join(t.dir, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(t.dir, 'node_modules'));
+});
+afterAll(() => t.cleanup());
+
+describe('the code cache', () => {
+  it('is made by the build, for dist/berth.js and the vendored zod and yaml, and V8 takes it', () => {
+    const names = readdirSync(cacheDir());
+    for (const part of ['berth', 'zod', 'yaml']) expect(names.some((n) => n.endsWith(`-${part}.bin`)), part).toBe(true);
+    expect(accepted(readFileSync(berthCache()))).toBe(true);
+  });
+
+  it('missing: berth runs, compiling as usual, and leaves one for the next start', () => {
+    rmSync(cacheDir(), { recursive: true });
+    expect(berth('--', 'true').status).toBe(0); // no dist/cache/ at all: nothing written, nothing fails
+    cpSync(join(ROOT, 'dist', 'cache'), cacheDir(), { recursive: true });
+    for (const f of readdirSync(cacheDir())) rmSync(join(cacheDir(), f));
+    expect(berth('--', 'true').status).toBe(0);
+    expect(readdirSync(cacheDir()).some((n) => n.endsWith('-berth.bin'))).toBe(true);
+    expect(accepted(readFileSync(berthCache()))).toBe(true);
+  });
+
+  it('refused by V8 (damaged, or made by another Node): berth runs, and replaces it', () => {
+    writeFileSync(berthCache(), Buffer.alloc(4096, 7));
+    expect(accepted(readFileSync(berthCache()))).toBe(false);
+    const r = berth('--version');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(accepted(readFileSync(berthCache()))).toBe(true);
+    expect(readdirSync(cacheDir()).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+});
