@@ -10,8 +10,26 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 type Koffi = typeof import('koffi');
+type LibraryHandle = import('koffi').LibraryHandle;
 
 let koffi: Koffi | undefined;
+let libc: LibraryHandle | undefined;
+
+/**
+ * Binds functions of the C library already in the process (koffi.load(null): glibc and musl
+ * alike) with bind, for libc.ts, sock-diag.ts and port-hold.ts; error says why it cannot
+ * (not Linux, no koffi), and the caller goes on without.
+ */
+export function bindLibc<T>(bind: (koffi: Koffi, lib: LibraryHandle) => T): { value?: T; error?: string } {
+  if (process.platform !== 'linux') return { error: `not Linux (${process.platform})` };
+  try {
+    const k = requireKoffi();
+    libc ??= k.load(null);
+    return { value: bind(k, libc) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
 
 export function requireKoffi(): Koffi {
   koffi ??= fastKoffi() ?? (createRequire(import.meta.url)('koffi') as Koffi);

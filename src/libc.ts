@@ -2,7 +2,7 @@
 // loadLibc() returns undefined when koffi or the C library cannot load: the caller logs
 // one warning (LIBC_MISSING_HINT) and goes on without reaping or terminal hand-over.
 import { constants } from 'node:os';
-import { requireKoffi } from './koffi.js';
+import { bindLibc } from './koffi.js';
 
 /** A failed call: errno as a number and its name (EPERM, ECHILD …). */
 export interface CallError {
@@ -76,14 +76,8 @@ export function libcLoadError(): string | undefined {
 }
 
 function tryLoad(): { libc?: Libc; error?: string } {
-  if (process.platform !== 'linux') return { error: `not Linux (${process.platform})` };
-  try {
-    const koffi = requireKoffi();
-    // null: the symbols already in the process, so glibc and musl both work
-    return { libc: bind(koffi, koffi.load(null)) };
-  } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
-  }
+  const r = bindLibc(bind);
+  return { libc: r.value, error: r.error };
 }
 
 function bind(koffi: typeof import('koffi'), lib: import('koffi').LibraryHandle): Libc {

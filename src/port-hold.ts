@@ -3,7 +3,8 @@
 // does not keep another from binding the same address. A bound socket without it does, and a
 // client connecting to it is refused, as it is when nothing is there.
 // Bound here, on first use, not in libc.ts: only a start with the nginx preset needs them.
-import { requireKoffi } from './koffi.js';
+import { endianness } from 'node:os';
+import { bindLibc } from './koffi.js';
 
 export interface HeldAddress {
   /** an IPv4 or IPv6 literal; '0.0.0.0' and '::' for every address */
@@ -34,21 +35,13 @@ interface SocketCalls {
 let calls: SocketCalls | null | undefined;
 
 function load(): SocketCalls | undefined {
-  if (calls !== undefined) return calls ?? undefined;
-  calls = null;
-  if (process.platform !== 'linux') return undefined;
-  try {
-    const koffi = requireKoffi();
-    const lib = koffi.load(null);
-    calls = {
-      socket: lib.func('int socket(int domain, int type, int protocol)') as SocketCalls['socket'],
-      bind: lib.func('int bind(int fd, const void *addr, uint32_t len)') as SocketCalls['bind'],
-      setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)') as SocketCalls['setsockopt'],
-      close: lib.func('int close(int fd)') as SocketCalls['close'],
-    };
-  } catch {
-    // no koffi: nothing is held, and nginx -t listens for its few ms as it always did
-  }
+  // no koffi: nothing is held, and nginx -t listens for its few ms as it always did
+  calls ??= bindLibc((_koffi, lib) => ({
+    socket: lib.func('int socket(int domain, int type, int protocol)') as SocketCalls['socket'],
+    bind: lib.func('int bind(int fd, const void *addr, uint32_t len)') as SocketCalls['bind'],
+    setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)') as SocketCalls['setsockopt'],
+    close: lib.func('int close(int fd)') as SocketCalls['close'],
+  })).value ?? null;
   return calls ?? undefined;
 }
 
@@ -85,14 +78,15 @@ function int32(n: number): Buffer {
   return b;
 }
 
-/** struct sockaddr_in / sockaddr_in6: the family in host order (little-endian), the port in network order. */
+/** struct sockaddr_in / sockaddr_in6: the family in host order, the port in network order. */
 function sockaddr(a: HeldAddress): { family: number; buffer: Buffer } | undefined {
   if (!Number.isInteger(a.port) || a.port <= 0 || a.port > 65535) return undefined;
   const v4 = ipv4Bytes(a.host);
   const v6 = v4 ? undefined : ipv6Bytes(a.host);
   if (!v4 && !v6) return undefined;
   const b = Buffer.alloc(v4 ? 16 : 28);
-  b.writeUInt16LE(v4 ? AF_INET : AF_INET6, 0);
+  if (endianness() === 'LE') b.writeUInt16LE(v4 ? AF_INET : AF_INET6, 0);
+  else b.writeUInt16BE(v4 ? AF_INET : AF_INET6, 0);
   b.writeUInt16BE(a.port, 2);
   if (v4) v4.copy(b, 4);
   else v6!.copy(b, 8);

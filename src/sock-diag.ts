@@ -1,9 +1,8 @@
 // Listening tcp sockets through netlink sock_diag, as `ss -ltn` reads them: the kernel walks
 // only its listener hash, where /proc/net/tcp{,6} walk the whole connection hash (2-5 ms a read
-// on a VM with 262,144 buckets). koffi and the C library load as src/libc.ts loads them, on
-// first use; undefined from loadSockDiag() means "read /proc instead", never an error.
+// on a VM with 262,144 buckets). koffi and the C library load on first use (koffi.ts bindLibc); undefined from loadSockDiag() means "read /proc instead", never an error.
 import { endianness } from 'node:os';
-import { requireKoffi } from './koffi.js';
+import { bindLibc } from './koffi.js';
 import { errnoName } from './libc.js';
 import type { Listener } from './proc.js';
 
@@ -51,14 +50,8 @@ export function sockDiagLoadError(): string | undefined {
 }
 
 function tryLoad(): { diag?: SockDiag; error?: string } {
-  if (process.platform !== 'linux') return { error: `not Linux (${process.platform})` };
-  try {
-    const koffi = requireKoffi();
-    // null: the symbols already in the process, so glibc and musl both work (as src/libc.ts)
-    return { diag: bind(koffi, koffi.load(null)) };
-  } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
-  }
+  const r = bindLibc(bind);
+  return { diag: r.value, error: r.error };
 }
 
 function bind(koffi: typeof import('koffi'), lib: import('koffi').LibraryHandle): SockDiag {
