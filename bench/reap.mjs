@@ -22,11 +22,11 @@ const f = await buildPid1Fixtures();
 const workload = [process.execPath, f.orphanBurst, '--orphans', String(orphans)];
 // berth is the real one (bin/berth.js, built into dist/), at its default log level, where
 // the reaper does not read each orphan's command, and at debug, where it reads it and logs
-// a `reaped` line for each; mini-init runs the same reaper (src/reaper.ts) alone, with none
+// a `reaped` line for each; mini-init runs the same reaper (src/pid1/reaper.ts) alone, with none
 // of the supervisor around it
 const inits = {
   ...(existsSync(dist) ? { berth: [process.execPath, berth, '--'], 'berth --log-level debug': [process.execPath, berth, '--log-level', 'debug', '--'] } : {}),
-  'mini-init (src/reaper.ts alone)': [process.execPath, f.miniInit, '--'],
+  'mini-init (src/pid1/reaper.ts alone)': [process.execPath, f.miniInit, '--'],
   tini: ['/usr/bin/tini', '--'],
   'dumb-init': ['/usr/bin/dumb-init', '--'],
 };

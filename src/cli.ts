@@ -1,10 +1,10 @@
 // The only file that touches process.argv, process.env and process.exit.
 import { isatty } from 'node:tty';
 import { onExit } from 'signal-exit';
-import { HELP, parseArgs, UsageError, type ParsedArgs } from './args.js';
-import { liveChildren } from './children.js';
+import { HELP, parseArgs, UsageError, type ParsedArgs } from './cli/args.js';
+import { liveChildren } from './process/children.js';
 import { VERSION } from './version.js';
-import type { Launcher } from './child.js';
+import type { Launcher } from './process/child.js';
 
 type Env = Record<string, string | undefined>;
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -31,15 +31,15 @@ async function main(argv: string[], env: Env): Promise<number> {
       return 0;
     }
     case 'health': {
-      const { checkHealth } = await import('./ready-file.js');
-      const { defaultReadyFile } = await import('./plan.js');
+      const { checkHealth } = await import('./readiness/ready-file.js');
+      const { defaultReadyFile } = await import('./plan/index.js');
       const file = args.options.readyFile ?? env.BERTH_READY_FILE ?? defaultReadyFile(process.getuid?.() ?? 0);
       const r = checkHealth(file);
       (r.ok ? out : err)(`berth health: ${r.reason}`);
       return r.ok ? 0 : 1;
     }
   }
-  const commands = await import('./commands.js');
+  const commands = await import('./cli/commands.js');
   const io = { cwd: process.cwd(), uid: process.getuid?.() ?? 0, stdoutIsTTY: Boolean(process.stdout.isTTY), stdinIsTTY: isatty(0) /* process.stdin would open a stream for nothing */, launcher, out, err };
   const plan = await commands.loadPlan(args, env, io);
   if (typeof plan === 'number') return plan;
@@ -49,7 +49,7 @@ async function main(argv: string[], env: Env): Promise<number> {
 
 // The service that gets the terminal starts as berth's own entry file again with a hidden
 // verb (never in --help): it moves into a process group of its own, takes the terminal
-// and execs the command (src/tty.ts execInForeground). Node cannot do that between fork
+// and execs the command (src/pid1/tty.ts execInForeground). Node cannot do that between fork
 // and exec, and setpgid from berth after the exec fails. The launcher's own Node must
 // not load the service's NODE_OPTIONS (a --require of the app's): set aside, and
 // restored for the command.
@@ -68,7 +68,7 @@ async function execForeground(command: string[]): Promise<number> {
   const saved = process.env[SAVED_NODE_OPTIONS];
   delete process.env[SAVED_NODE_OPTIONS];
   if (saved !== undefined) process.env.NODE_OPTIONS = saved; // setenv(): execvp passes it on
-  const { execInForeground } = await import('./tty.js');
+  const { execInForeground } = await import('./pid1/tty.js');
   const failed = execInForeground(command);
   err(`berth: ${command[0] ?? '(no command)'}: ${failed.code}`);
   return failed.code === 'ENOENT' ? 127 : 126;

@@ -3,7 +3,7 @@
 // becomes an `after` edge, so nginx starts once its upstream is ready.
 import { canonicalPath, formatEndpoint, isLocal, serves, type Endpoint } from './endpoint.js';
 import { at, joinAnd, type PresetProblem } from './findings.js';
-import type { NginxFacts, PassDirective, PassTarget } from './nginx-targets.js';
+import type { NginxFacts, PassDirective, PassTarget } from './nginx/targets.js';
 
 /** What one service listens on, and how to say so: "php-fpm listens on 9000 (set by …)". */
 export interface Served {

@@ -5,10 +5,10 @@ import { isPresetProgram, resolvePresetArgv } from './binary.js';
 import { crossCheck, type Served } from './cross-check.js';
 import { formatEndpoint, probeEndpoint, isLocal } from './endpoint.js';
 import type { PresetProblem, PresetWarning } from './findings.js';
-import { readNginx, type NginxInspection } from './nginx.js';
+import { readNginx, type NginxInspection } from './nginx/index.js';
 import { runsAsRoot, socketAccessWarnings } from './socket-access.js';
-import { checkFpmFacts, defaultFpmProbe, describeListens, socketDirs } from './php-fpm-checks.js';
-import { readPhpFpm, type FpmInspection } from './php-fpm.js';
+import { checkFpmFacts, defaultFpmProbe, describeListens, socketDirs } from './php-fpm/checks.js';
+import { readPhpFpm, type FpmInspection } from './php-fpm/index.js';
 import type { Runner } from './config-test.js';
 
 export type { PresetProblem, PresetWarning, Source } from './findings.js';

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { formatEndpoint, serves } from './endpoint.js';
 import { at, type PresetWarning } from './findings.js';
-import type { NginxFacts } from './nginx-targets.js';
-import type { FpmListen } from './php-fpm.js';
+import type { NginxFacts } from './nginx/targets.js';
+import type { FpmListen } from './php-fpm/index.js';
 
 export interface Accounts {
   passwd: string[][];

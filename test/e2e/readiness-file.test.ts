@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { processStartTime } from '../../src/proc.js';
+import { processStartTime } from '../../src/os/proc.js';
 import { BERTH, tempDir } from '../helpers/berth.js';
 import { deadPid, exitOf, freePort, health, places, processes, readJson, svc } from '../fixtures/e2e-readiness/helpers.js';
 

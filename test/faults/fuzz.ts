@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { UsageError } from '../../src/config/errors.js';
-import { buildPlan, type PlanOverrides } from '../../src/plan.js';
+import { buildPlan, type PlanOverrides } from '../../src/plan/index.js';
 import type { Plan } from '../../src/types.js';
 
 /** FAULTS_SEED=n picks another corner of the input space; the default keeps CI repeatable */

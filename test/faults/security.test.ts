@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { BERTH, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
 import { asUser, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
-import { processStartTime } from '../../src/proc.js';
+import { processStartTime } from '../../src/os/proc.js';
 
 let t: ReturnType<typeof tempDir>;
 let n = 0;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireKoffi } from '../../src/koffi.js';
+import { requireKoffi } from '../../src/os/koffi.js';
 
 describe('requireKoffi', () => {
   it("loads koffi's own native module directly: the object require('koffi') wraps, at its version", () => {

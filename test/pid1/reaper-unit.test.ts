@@ -2,8 +2,8 @@
 // fake C library), /proc/PID/stat parsing, the wait status word, listing children.
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeStatus, type Libc, type WaitStatus } from '../../src/libc.js';
-import { listChildren, parseStat, startReaper, type Reaper } from '../../src/reaper.js';
+import { decodeStatus, type Libc, type WaitStatus } from '../../src/os/libc.js';
+import { listChildren, parseStat, startReaper, type Reaper } from '../../src/pid1/reaper.js';
 import type { EventLog } from '../../src/types.js';
 
 function recordingLog(): EventLog & { lines: Array<{ event: string } & Record<string, unknown>> } {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { buildPlan, findPhpFpm, formatPlan, planToJson } from '../../src/plan.js';
+import { buildPlan, findPhpFpm, formatPlan, planToJson } from '../../src/plan/index.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/config');
 const ENV = { PATH: '/usr/bin', POSTGRES_PASSWORD: 'pw-s3cret', HOME: '/root' };

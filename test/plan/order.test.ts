@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { ConfigError, orderServices } from '../../src/plan.js';
+import { ConfigError, orderServices } from '../../src/plan/index.js';
 import type { ServicePlan } from '../../src/types.js';
 
 const service = (name: string, after: string[] = []): ServicePlan => ({

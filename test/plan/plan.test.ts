@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
-import { buildPlan, ConfigError, UsageError, type PlanOptions } from '../../src/plan.js';
+import { buildPlan, ConfigError, UsageError, type PlanOptions } from '../../src/plan/index.js';
 
 const ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/root' };
 const noPhp = () => undefined;

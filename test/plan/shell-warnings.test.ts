@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shellWarnings } from '../../src/plan.js';
+import { shellWarnings } from '../../src/plan/index.js';
 
 const sh = (script: string) => shellWarnings({ shell: true, argv: ['/bin/sh', '-c', script] });
 const BACKGROUND = '"&" runs a process in the background: berth cannot see it exit, send it signals or stop it; run it in the foreground (drop the "&"), or make it a service of its own';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crossCheck, type Served } from '../../src/presets/cross-check.js';
-import type { NginxFacts } from '../../src/presets/nginx-targets.js';
+import type { NginxFacts } from '../../src/presets/nginx/targets.js';
 
 const same = (p: string) => p;
 const SOCK = '/var/run/php-fpm/php-fpm.sock';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fpmSeconds, parseFpmConfig, poolPrefix, winning, type FpmFiles } from '../../src/presets/fpm-config.js';
+import { fpmSeconds, parseFpmConfig, poolPrefix, winning, type FpmFiles } from '../../src/presets/php-fpm/config.js';
 import { globToRegExp } from '../../src/presets/glob.js';
 
 /** An in-memory tree: globs match its paths the way glob(3) would, sorted. */

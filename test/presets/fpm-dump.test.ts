@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dumped, fpmErrors, parseFpmDump } from '../../src/presets/fpm-dump.js';
+import { dumped, fpmErrors, parseFpmDump } from '../../src/presets/php-fpm/dump.js';
 
 // real `php-fpm8.2 -tt` output for examples/php-nginx/incident; error_log = /proc/self/fd/2
 // makes every line appear twice

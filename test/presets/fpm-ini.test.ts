@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { iniValue, lexIniLine } from '../../src/presets/fpm-ini.js';
+import { iniValue, lexIniLine } from '../../src/presets/php-fpm/ini.js';
 
 const env = { HOME: '/root' };
 

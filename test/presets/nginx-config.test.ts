@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseNginxConfig, splitNginxDump, tokenizeNginx } from '../../src/presets/nginx-config.js';
-import { readNginxFacts } from '../../src/presets/nginx-targets.js';
+import { parseNginxConfig, splitNginxDump, tokenizeNginx } from '../../src/presets/nginx/config.js';
+import { readNginxFacts } from '../../src/presets/nginx/targets.js';
 
 // real `nginx -T` output for examples/php-nginx (its dir shown as /srv/php-nginx)
 const EXAMPLE = readFileSync(new URL('../fixtures/presets/nginx-T-example.txt', import.meta.url), 'utf8');

@@ -4,11 +4,11 @@
 import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureCommand } from '../../src/child.js';
+import { captureCommand } from '../../src/process/child.js';
 import { findOnPath } from '../../src/presets/binary.js';
 import { inspectPresets } from '../../src/presets/index.js';
-import { nginxAddresses } from '../../src/presets/nginx-hold.js';
-import { holdAddresses } from '../../src/port-hold.js';
+import { nginxAddresses } from '../../src/presets/nginx/hold.js';
+import { holdAddresses } from '../../src/os/port-hold.js';
 import { copyExample, servicesOf, type ExampleCopy } from '../fixtures/presets/example.js';
 
 const PATH = process.env.PATH ?? '';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFpmArgs } from '../../src/presets/command-args.js';
-import { checkFpmFacts, defaultFpmProbe, describeListens, socketDirs } from '../../src/presets/php-fpm-checks.js';
-import type { FpmFacts, FpmListen } from '../../src/presets/php-fpm.js';
+import { checkFpmFacts, defaultFpmProbe, describeListens, socketDirs } from '../../src/presets/php-fpm/checks.js';
+import type { FpmFacts, FpmListen } from '../../src/presets/php-fpm/index.js';
 import { service } from '../fixtures/presets/example.js';
 
 const www: FpmListen = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { NginxFacts } from '../../src/presets/nginx-targets.js';
-import type { FpmListen } from '../../src/presets/php-fpm.js';
+import type { NginxFacts } from '../../src/presets/nginx/targets.js';
+import type { FpmListen } from '../../src/presets/php-fpm/index.js';
 import { mayConnect, runsAsRoot, socketAccessWarnings, type Accounts } from '../../src/presets/socket-access.js';
 
 const accounts: Accounts = {

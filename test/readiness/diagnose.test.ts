@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { diagnoseDaemonized, diagnoseNotReady, formatElapsed } from '../../src/diagnose.js';
-import { waitReady } from '../../src/probes/index.js';
+import { diagnoseDaemonized, diagnoseNotReady, formatElapsed } from '../../src/readiness/diagnose.js';
+import { waitReady } from '../../src/readiness/probes/index.js';
 import type { Probe } from '../../src/types.js';
 import { cleanup, context, freePort, startFixture, stillWaitingAfter, tempDir, waitingUntil } from '../fixtures/readiness/helpers.js';
 

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { startHealthServer, type HealthServer, type HealthState } from '../../src/health.js';
+import { startHealthServer, type HealthServer, type HealthState } from '../../src/readiness/health.js';
 import { withDeadline } from '../fixtures/readiness/helpers.js';
 
 let server: HealthServer | undefined;

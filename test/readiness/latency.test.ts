@@ -6,7 +6,7 @@ import { createServer as createHttp } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { waitReady } from '../../src/probes/index.js';
+import { waitReady } from '../../src/readiness/probes/index.js';
 import type { Probe } from '../../src/types.js';
 import { cleanup, context, freePort, tempDir, withDeadline } from '../fixtures/readiness/helpers.js';
 

@@ -2,8 +2,8 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitReady } from '../../src/probes/index.js';
-import { lastObservation } from '../../src/probes/observed.js';
+import { waitReady } from '../../src/readiness/probes/index.js';
+import { lastObservation } from '../../src/readiness/probes/observed.js';
 import type { Probe } from '../../src/types.js';
 import { cleanup, context, freePort, startFixture, stillWaitingAfter, tempDir, withDeadline } from '../fixtures/readiness/helpers.js';
 

@@ -15,9 +15,9 @@ import {
   trackTree,
   unixListeners,
   whoListensOn,
-} from '../../src/proc.js';
-import { ownedByHidden } from '../../src/probes/tcp-owner.js';
-import { addressServes } from '../../src/probes/tcp.js';
+} from '../../src/os/proc.js';
+import { ownedByHidden } from '../../src/readiness/probes/tcp-owner.js';
+import { addressServes } from '../../src/readiness/probes/tcp.js';
 import { cleanup, freePort, startFixture, tempDir } from '../fixtures/readiness/helpers.js';
 
 afterEach(() => cleanup());

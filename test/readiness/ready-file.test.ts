@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processStartTime } from '../../src/proc.js';
-import { checkHealth, defaultReadyFile, removeReadyFile, writeReadyFile, type ReadyFile } from '../../src/ready-file.js';
+import { processStartTime } from '../../src/os/proc.js';
+import { checkHealth, defaultReadyFile, removeReadyFile, writeReadyFile, type ReadyFile } from '../../src/readiness/ready-file.js';
 import { cleanup, startFixture, tempDir } from '../fixtures/readiness/helpers.js';
 
 afterEach(() => cleanup());

@@ -4,10 +4,10 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { netlinkTcpListeners, procTcpListeners, socketInodes, tcpListeners, type Listener } from '../../src/proc.js';
-import { retryUntilReady } from '../../src/probes/retry.js';
-import { treeListenCheck } from '../../src/probes/tcp-owner.js';
-import { loadSockDiag, readDump, sockDiagLoadError, type SockDiag } from '../../src/sock-diag.js';
+import { netlinkTcpListeners, procTcpListeners, socketInodes, tcpListeners, type Listener } from '../../src/os/proc.js';
+import { retryUntilReady } from '../../src/readiness/probes/retry.js';
+import { treeListenCheck } from '../../src/readiness/probes/tcp-owner.js';
+import { loadSockDiag, readDump, sockDiagLoadError, type SockDiag } from '../../src/os/sock-diag.js';
 import { cleanup, startFixture, withDeadline } from '../fixtures/readiness/helpers.js';
 
 const servers: Server[] = [];

@@ -3,7 +3,7 @@ import { createServer as createHttp } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { toWaitOnResource, waitForResources } from '../../src/wait-for.js';
+import { toWaitOnResource, waitForResources } from '../../src/lifecycle/wait-for.js';
 import type { EventLog } from '../../src/types.js';
 import { cleanup, freePort, tempDir, withDeadline } from '../fixtures/readiness/helpers.js';
 

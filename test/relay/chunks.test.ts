@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunkProcessor } from '../../src/relay/chunks.js';
-import { createMasker } from '../../src/relay/mask.js';
+import { chunkProcessor } from '../../src/output/relay/chunks.js';
+import { createMasker } from '../../src/output/relay/mask.js';
 import type { LogFormat } from '../../src/types.js';
 
 const TIME = '2026-11-22T10:00:00.000Z';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../src/relay/lines.js';
+import { LineSplitter } from '../../src/output/relay/lines.js';
 
 interface Piece {
   content: Buffer;

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRelay } from '../../src/relay.js';
-import { createSink, type Sink } from '../../src/sink.js';
+import { createRelay } from '../../src/output/relay/index.js';
+import { createSink, type Sink } from '../../src/output/sink/index.js';
 import { exited, spawnFixture, within } from './helpers.js';
 
 const cleanups: (() => void)[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger, wantsColor } from '../../src/log.js';
-import { createSink } from '../../src/sink.js';
+import { createLogger, wantsColor } from '../../src/output/log.js';
+import { createSink } from '../../src/output/sink/index.js';
 import type { LogFormat, LogLevel } from '../../src/types.js';
 import { Collector } from './helpers.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSink, type Sink, type SinkTarget } from '../../src/sink.js';
+import { createSink, type Sink, type SinkTarget } from '../../src/output/sink/index.js';
 import { Collector, exited, spawnFixture, within } from './helpers.js';
 
 const cleanups: (() => void)[] = [];

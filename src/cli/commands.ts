@@ -1,0 +1,119 @@
+// The verbs that read a config: plan, check and run. Imported in one piece, so a run
+// loads a few module files, not a dozen (the ESM loader pays per file).
+import { buildPlan, formatPlan, planToJson } from '../plan/index.js';
+import { ConfigError, UsageError as PlanUsageError } from '../config/errors.js';
+import { findConfigFile } from '../config/find.js';
+import { UsageError, type ParsedArgs } from './args.js';
+import { preflight, preflightStatus } from '../preflight/index.js';
+import { createSink } from '../output/sink/index.js';
+import { createLogger, wantsColor } from '../output/log.js';
+import { createRelay } from '../output/relay/index.js';
+import { supervise } from '../lifecycle/supervisor.js';
+import { loadPid1 } from '../pid1/reaper.js';
+import type { EventLog, Plan } from '../types.js';
+import type { Launcher } from '../process/child.js';
+
+type Env = Record<string, string | undefined>;
+
+/** what cli.ts hands over of the process */
+export interface Io {
+  cwd: string;
+  uid: number;
+  stdoutIsTTY: boolean;
+  stdinIsTTY: boolean;
+  /** how to start a service that gets the terminal (berth's hidden verb) */
+  launcher: Launcher;
+  out(s: string): void;
+  err(s: string): void;
+}
+
+export async function loadPlan(args: ParsedArgs, env: Env, io: Io): Promise<Plan | number> {
+  const { cwd, out, err } = io;
+  try {
+    const file = findConfigFile({ explicit: args.options.config, env, cwd });
+    // zod and yaml are most of berth's code: loaded only when there is a file to read
+    const loaded = file ? (await import('../config/load.js')).loadConfig(file, env) : undefined;
+    const o = args.options;
+    const parseMapping = o.ready?.trim().startsWith('{') ? yamlParse(await import('yaml')) : undefined;
+    return buildPlan(loaded, {
+      baseDir: cwd,
+      env,
+      cmdArgs: args.command,
+      uid: io.uid,
+      stdoutIsTTY: io.stdoutIsTTY,
+      overrides: {
+        readyFile: o.readyFile,
+        readyProbe: o.ready,
+        readyTimeout: o.readyTimeout,
+        waitFor: o.waitFor,
+        cwd: o.cwd,
+        stopSignal: o.stopSignal,
+        stopTimeout: o.stopTimeout,
+        logFormat: o.logFormat,
+        logLevel: o.logLevel,
+        parseMapping,
+      },
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      if (args.options.json) out(JSON.stringify({ ok: false, problems: e.problems }, null, 2));
+      err(e.format(cwd));
+      return 78;
+    }
+    if (e instanceof PlanUsageError || e instanceof UsageError) return usage((e as Error).message, err);
+    throw e;
+  }
+}
+
+/** `berth check` and `berth plan`: preflight, never a spawn of a service */
+export async function inspect(args: ParsedArgs, plan: Plan, io: Io): Promise<number> {
+  const { out, err } = io;
+  const checked = await preflight(plan);
+  const status = checked.problems.length ? preflightStatus(checked.problems) : 0;
+  if (args.options.json) {
+    const body = { ok: status === 0, problems: checked.problems, warnings: checked.warnings, ...(args.verb === 'plan' ? { plan: planToJson(checked.plan) } : {}) };
+    out(JSON.stringify(body, null, 2));
+  } else {
+    if (args.verb === 'plan') out(formatPlan(checked.plan));
+    for (const w of checked.warnings) err(`warning: ${w.name}: ${w.message}`);
+    for (const p of checked.problems) err(`error: ${p.name}: ${p.message}`);
+    if (args.verb === 'check') {
+      const n = checked.plan.services.length;
+      if (status === 0) out(`berth check: ok — ${checked.plan.tasks.length} task(s), ${n} service(s)${n ? `, start order ${checked.plan.services.map((s) => s.name).join(' → ')}` : ''}`);
+      else err(`berth check: ${checked.problems.length} problem(s); berth would refuse to start (exit ${status})`);
+    }
+  }
+  return args.verb === 'plan' && status === 78 ? 78 : status;
+}
+
+export async function run(plan: Plan, env: Env, io: Io): Promise<number> {
+  const sink = createSink();
+  const color = wantsColor(env, sink.isTTY());
+  const log = createLogger({ format: plan.log.format, level: plan.log.level, sink, color, secretValues: plan.secretValues });
+  const relay = createRelay({ format: plan.log.format, sink, secretValues: plan.secretValues, color });
+  // reading each orphan's command for its `reaped` line doubles the cost of reaping it
+  const pid1 = loadPid1(log, { commands: plan.log.level === 'debug' || plan.log.level === 'trace' });
+  logLoaded(log, plan);
+  const foreground = io.stdinIsTTY && plan.services.length === 1 ? io.launcher : undefined;
+  const status = await supervise(plan, { log, relay, pid1, foreground });
+  await log.flush(1_000);
+  return status;
+}
+
+function logLoaded(log: EventLog, plan: Plan): void {
+  log.info(
+    'config.loaded',
+    { file: plan.configFile ?? null, tasks: plan.tasks.map((t) => t.name), services: plan.services.map((s) => s.name), readyFile: plan.readyFile || null },
+    plan.configFile ? `loaded ${plan.configFile}` : `no config file; running ${plan.services.map((s) => s.argv.join(' ')).join(', ')}`,
+  );
+}
+
+/** yaml is CommonJS: bundled, its namespace may hold only `default` */
+function yamlParse(mod: typeof import('yaml') & { default?: typeof import('yaml') }): (text: string) => unknown {
+  return mod.parse ?? mod.default!.parse;
+}
+
+export function usage(message: string, err: (s: string) => void): number {
+  err(`berth: ${message}`);
+  return 64;
+}

@@ -1,0 +1,286 @@
+// Orchestration only: DESIGN §3, top to bottom. Each phase is a function that can
+// fail and says so; the exit status is decided in one place (exit-status.ts).
+import type { EventLog, Plan, ProcessPlan, ServicePlan, UserSpec } from '../types.js';
+import { spawnChild, isOwnChild, type Child, type Foreground, type Launcher } from '../process/child.js';
+import { preflight, preflightStatus } from '../preflight/index.js';
+import { ensureDirs } from '../preflight/dirs.js';
+import { runTask } from './task.js';
+import { Service } from './service.js';
+import { installSignals } from './signals.js';
+import { removeReadyFile, writeReadyFile } from '../readiness/ready-file.js';
+import { waitForResources } from './wait-for.js';
+import { startHealthServer } from '../readiness/health.js';
+import { processStartTime } from '../os/proc.js';
+import { shutdownStatus, type ShutdownCause, type StopRecord } from './exit-status.js';
+import type { Runner } from './runner.js';
+import type { Pid1, Pid1Session } from '../pid1/index.js';
+
+export interface Relay {
+  attach(name: string, stream: 'stdout' | 'stderr', readable: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<void>;
+  lastLines(name: string, n?: number): string[];
+}
+
+export interface SupervisorDeps {
+  log: EventLog;
+  relay: Relay;
+  /** reaper, subreaper and terminal; absent where libc could not load */
+  pid1?: Pid1;
+  /** stdin is a terminal and there is one service: it gets the terminal, started through this */
+  foreground?: Launcher;
+}
+
+type Outcome = ShutdownCause;
+
+export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<number> {
+  const { log } = deps;
+  if (initial.readyFile) removeReadyFile(initial.readyFile);
+
+  let stopSignal: NodeJS.Signals | undefined;
+  let forced = false;
+  let currentTask: Child | undefined;
+  let taskDeadline: NodeJS.Timeout | undefined;
+  let services: Service[] = [];
+  const stopWaiters = new Set<() => void>();
+  const decide = deferred<Outcome>();
+
+  const removeSignals = installSignals({
+    onStop(sig) {
+      log.info('signal.received', { signal: sig }, `received ${sig}`);
+      if (stopSignal) {
+        forced = true;
+        log.warn('shutdown.forced', { signal: sig }, `second signal (${sig}) during shutdown: killing everything now`);
+        currentTask?.signalGroup('SIGKILL');
+        services.forEach((s) => s.kill());
+        return;
+      }
+      stopSignal = sig;
+      if (currentTask) {
+        const task = currentTask;
+        task.signalGroup(sig);
+        // a task that ignores the signal does not hold the container past shutdownTimeout
+        taskDeadline = setTimeout(() => {
+          log.warn('task.kill', { pid: task.pid, afterMs: initial.shutdownTimeoutMs }, `task did not stop within ${initial.shutdownTimeoutMs} ms; sending SIGKILL`);
+          task.signalGroup('SIGKILL');
+        }, initial.shutdownTimeoutMs);
+      }
+      stopWaiters.forEach((w) => w());
+      decide.resolve({ kind: 'signal', signal: sig });
+    },
+    onForward(sig) {
+      const to = [...services.filter((s) => s.forward(sig)).map((s) => s.name), ...(currentTask?.signalGroup(sig) ? ['task'] : [])];
+      log.info('signal.forwarded', { signal: sig, to }, `forwarded ${sig} to ${to.join(', ') || 'nobody'}`);
+    },
+  });
+  const pid1 = deps.pid1?.start({ log, isOwnChild });
+
+  let health: { close(): Promise<void> } | undefined;
+  try {
+    const preflightAbort = new AbortController();
+    const unhookPreflight = onStop(stopWaiters, () => preflightAbort.abort());
+    const checked = await checkBeforeStart(initial, log, preflightAbort.signal);
+    unhookPreflight();
+    if (stopSignal) return 0;
+    if (typeof checked === 'number') return checked;
+    if (stopSignal) return 0;
+    const { plan, users } = checked;
+    const runner = makeRunner(plan, deps, users, () => stopSignal !== undefined, stopWaiters, pid1);
+    // /livez answers from here on, so a long migration is not taken for a dead pod
+    if (plan.health) {
+      try {
+        health = await startHealthServer({ ...plan.health, state: () => healthState(services) });
+      } catch (e) {
+        const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is already in use' : (e as Error).message;
+        log.error('health.failed', { listen: `${plan.health.host}:${plan.health.port}` }, `cannot serve health.listen ${plan.health.host}:${plan.health.port}: ${why}; nothing started`);
+        return 78;
+      }
+    }
+
+    const waited = await waitForDependencies(plan, log, stopWaiters);
+    if (stopSignal) return 0;
+    if (waited !== 0) return waited;
+
+    for (const task of plan.tasks) {
+      if (stopSignal) break;
+      const outcome = await runTask(task, runner, { onChild: (c) => (currentTask = c), stopping: () => stopSignal !== undefined });
+      if (outcome.failedWith !== undefined) return outcome.failedWith;
+    }
+    if (stopSignal) return 0; // the task that saw the signal succeeded, or there was none
+
+    const outcome = await runServices(plan, runner, deps, decide, (s) => (services = s));
+    return await shutdown(plan, services, outcome, runner, pid1, () => forced);
+  } finally {
+    clearTimeout(taskDeadline);
+    await health?.close();
+    removeSignals();
+    pid1?.stop();
+  }
+}
+
+/** §3 step 2: the written `dirs` first (nginx -t needs its own), then every check at once */
+async function checkBeforeStart(initial: Plan, log: EventLog, signal: AbortSignal): Promise<{ plan: Plan; users: Map<string, UserSpec> } | number> {
+  const dirProblems = ensureDirs(initial.services, log);
+  const checked = await preflight(initial, { signal });
+  if (signal.aborted) return 0;
+  dirProblems.push(...ensureDirs(checked.plan.services, log));
+  const problems = [...checked.problems, ...dirProblems.map((d) => ({ kind: 'dirs' as const, name: d.service, message: d.message }))];
+  for (const w of checked.warnings) log.warn('preflight.warning', { name: w.name }, `${w.name}: ${w.message}`);
+  if (problems.length === 0) return { plan: checked.plan, users: checked.users };
+  const lines = problems.map((p) => `${p.name}: ${p.message}`);
+  log.error('preflight.failed', { problems: lines }, `preflight found ${problems.length} problem(s), nothing started:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+  return preflightStatus(problems);
+}
+
+/** §3 step 3: 0 when every resource answered (or a signal cut the wait short), else 69 */
+async function waitForDependencies(plan: Plan, log: EventLog, stopWaiters: Set<() => void>): Promise<number> {
+  if (plan.waitFor.length === 0) return 0;
+  const abort = new AbortController();
+  const unhook = onStop(stopWaiters, () => abort.abort());
+  const waited = await waitForResources(plan.waitFor, plan.waitTimeoutMs, { log, signal: abort.signal });
+  unhook();
+  if (abort.signal.aborted) return 0;
+  if (!waited.ok) {
+    log.error('wait.timeout', { pending: waited.pending, timeoutMs: plan.waitTimeoutMs }, `still waiting for ${waited.pending.join(', ')} after ${plan.waitTimeoutMs} ms; nothing started`);
+    return 69;
+  }
+  log.info('wait.done', { resources: plan.waitFor }, `${plan.waitFor.join(', ')} available`);
+  return 0;
+}
+
+async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, decide: Deferred<Outcome>, publish: (s: Service[]) => void): Promise<Outcome> {
+  const { log } = deps;
+  if (plan.services.length === 0) return { kind: 'no-services' };
+  if (decide.settled) return decide.promise; // a signal came before the first service
+  const readyWaiters = new Map<string, Deferred<void>>(plan.services.map((s) => [s.name, deferred<void>()]));
+  // read /proc once, now: the ready file is written the moment the last service is ready
+  const startTime = plan.readyFile ? (processStartTime(process.pid) ?? 0) : 0;
+  const writeReady = () => {
+    if (!services.every((s) => s.state === 'ready')) return;
+    const readyAt = Date.now();
+    if (plan.readyFile) {
+      const written = writeReadyFile(plan.readyFile, {
+        pid: process.pid,
+        startTime,
+        readyAt,
+        services: Object.fromEntries(services.map((s) => [s.name, { pid: s.child?.pid ?? 0, readyAt: s.readyAt ?? readyAt }])),
+      });
+      // berth health will fail for ever: say why, once, where the logs are read
+      if (!written.ok) log.warn('ready.file', { readyFile: plan.readyFile, error: written.error }, written.error);
+    }
+    log.info('ready', { services: services.map((s) => s.name), readyFile: plan.readyFile || undefined }, `all ${services.length} service(s) ready`);
+  };
+  const services: Service[] = plan.services.map(
+    (sp) =>
+      new Service(sp, runner, {
+        onReady(svc) {
+          readyWaiters.get(svc.name)!.resolve();
+          writeReady();
+        },
+        onNotReady() {
+          if (plan.readyFile) removeReadyFile(plan.readyFile);
+        },
+        onFinal(svc, status) {
+          decide.resolve({ kind: 'final', status, service: svc.name });
+        },
+      }, { foreground: deps.foreground !== undefined }),
+  );
+  publish(services);
+  for (const svc of services) {
+    const deps = svc.plan.after.map((n) => readyWaiters.get(n)!.promise);
+    if (deps.length === 0) svc.start();
+    else void Promise.all(deps).then(() => decide.settled || svc.start());
+  }
+  return decide.promise;
+}
+
+async function shutdown(plan: Plan, services: Service[], outcome: Outcome, runner: Runner, pid1: Pid1Session | undefined, forced: () => boolean): Promise<number> {
+  const { log } = runner;
+  if (plan.readyFile) removeReadyFile(plan.readyFile);
+  const deadline = Date.now() + plan.shutdownTimeoutMs;
+  const started = Date.now();
+  const records: StopRecord[] = [];
+  for (const svc of [...services].reverse()) {
+    const r = await svc.stop(deadline);
+    if (r.info) records.push({ service: svc.name, stopSignal: svc.plan.stopSignal, info: r.info, killed: r.killed });
+  }
+  const leftovers = pid1?.adopted() ?? [];
+  if (leftovers.length) {
+    log.info('shutdown.leftovers', { pids: leftovers }, `ending ${leftovers.length} process(es) left behind by services`);
+    await pid1!.endAdopted(Math.max(500, deadline - Date.now()));
+  }
+  const status = shutdownStatus(outcome, records, forced());
+  log.info('shutdown.done', { status, durationMs: Date.now() - started, reason: outcome.kind === 'final' ? `${outcome.service} ended` : outcome.kind === 'signal' ? outcome.signal : 'no services' }, `berth exits with ${status}`);
+  return status;
+}
+
+function makeRunner(plan: Plan, deps: SupervisorDeps, users: Map<string, UserSpec>, stopping: () => boolean, stopWaiters: Set<() => void>, pid1: Pid1Session | undefined): Runner {
+  return {
+    log: deps.log,
+    spawn(p, opts) {
+      const u = p.user ? users.get(p.user) : undefined;
+      const env = u?.home && !p.env.HOME ? { ...p.env, HOME: u.home } : p.env;
+      const foreground = opts?.foreground && deps.foreground ? foregroundOf(p.name, deps.foreground, deps.log) : undefined;
+      return spawnChild({ argv: p.argv, cwd: p.cwd, env, uid: u?.uid, gid: u?.gid, foreground, passThrough: passThrough(plan, p) });
+    },
+    relayOutput(name, child, onLine) {
+      return Promise.all([
+        child.stdout ? deps.relay.attach(name, 'stdout', child.stdout, onLine) : undefined,
+        child.stderr ? deps.relay.attach(name, 'stderr', child.stderr, onLine) : undefined,
+      ]).then(() => undefined);
+    },
+    lastLines: (name, n) => deps.relay.lastLines(name, n),
+    delay(ms) {
+      if (stopping()) return Promise.resolve(false);
+      return new Promise((resolve) => {
+        const unhook = onStop(stopWaiters, () => {
+          clearTimeout(t);
+          resolve(false);
+        });
+        const t = setTimeout(() => {
+          unhook();
+          resolve(true);
+        }, ms);
+      });
+    },
+    adopted: () => pid1?.adopted() ?? [],
+  };
+}
+
+function foregroundOf(name: string, launcher: Launcher, log: EventLog): Foreground {
+  return {
+    launcher,
+    onStopped: (pid) => log.info('service.continued', { service: name, pid }, `${name} was stopped (Ctrl-Z) with no shell to return to; continued it`),
+    onKept: (reason) => log.info('terminal.kept', { service: name, reason }, `${name} does not get the terminal: ${reason === 'NOT_FOREGROUND' ? 'berth is not in its foreground' : reason}`),
+  };
+}
+
+/**
+ * raw format, no secret to mask, no `log` probe to feed: berth stays out of the data
+ * path (as tini does), at the cost of the last lines in a readiness report
+ */
+function passThrough(plan: Plan, p: ProcessPlan): boolean {
+  return plan.log.format === 'raw' && plan.secretValues.length === 0 && (p as ServicePlan).ready?.kind !== 'log';
+}
+
+function healthState(services: Service[]) {
+  return {
+    ready: services.length > 0 && services.every((s) => s.state === 'ready'),
+    services: Object.fromEntries(services.map((s) => [s.name, { state: s.state, ready: s.state === 'ready' }])),
+  };
+}
+
+function onStop(waiters: Set<() => void>, fn: () => void): () => void {
+  waiters.add(fn);
+  return () => waiters.delete(fn);
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  settled: boolean;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  const d: Deferred<T> = { promise: new Promise<T>((r) => (resolve = r)), resolve: (v) => { if (!d.settled) { d.settled = true; resolve(v); } }, settled: false };
+  return d;
+}

@@ -1,0 +1,170 @@
+// The ready file (DESIGN §5): present only while every service is ready, replaced atomically,
+// and trusted by `berth health` only when it names the live berth that wrote it.
+import { chmodSync, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { processInfo, processStartTime, processUid, type ProcessInfo } from '../os/proc.js';
+
+export interface ReadyFile {
+  pid: number;
+  /** berth's start, ms since the epoch, as processStartTime(pid) computes it */
+  startTime: number;
+  readyAt: number; // ms since the epoch
+  services: Record<string, { pid: number; readyAt: number }>;
+}
+
+export type FileResult = { ok: true } | { ok: false; error: string };
+
+/** /run/berth/ready for root, /tmp/berth-UID/ready for anyone else. */
+export function defaultReadyFile(uid: number): string {
+  return uid === 0 ? '/run/berth/ready' : `/tmp/berth-${uid}/ready`;
+}
+
+/** Write to a temp file in the same directory, then rename: a reader sees the old file or the new one, never half. */
+export function writeReadyFile(path: string, content: ReadyFile): FileResult {
+  const dir = dirname(path);
+  // unique, not secret: the directory is one nobody else may write (unsafeDir), and wx never follows a link
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${process.hrtime.bigint().toString(36)}.tmp`);
+  try {
+    const created = mkdirSync(dir, { recursive: true, mode: 0o755 });
+    if (created) for (const d of chain(created, dir)) chmodSync(d, 0o755); // the umask may have narrowed them
+    const st = statSync(dir); // a symlinked directory (/var/run → /run) is fine: its target is checked
+    if (!st.isDirectory()) return { ok: false, error: `cannot write ready file ${path}: ${dir} is not a directory` };
+    const unsafe = unsafeDir(st, dir);
+    if (unsafe) return { ok: false, error: `refusing to write ready file ${path}: ${unsafe}` };
+    if (existing(path) === 'other') return { ok: false, error: `refusing to write ready file ${path}: a file that is not a ready file is there (a typo in the path?); left alone` };
+    writeFileSync(tmp, `${JSON.stringify(content)}\n`, { mode: 0o644, flag: 'wx' }); // wx: never follow a planted symlink
+    chmodSync(tmp, 0o644);
+    renameSync(tmp, path);
+    return { ok: true };
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created
+    }
+    return { ok: false, error: `cannot write ready file ${path}: ${(e as Error).message}` };
+  }
+}
+
+/** Who besides berth (and root) could replace a file in dir; undefined when nobody can. */
+function unsafeDir(st: { uid: number; mode: number }, dir: string): string | undefined {
+  const me = process.getuid?.() ?? 0;
+  const mode = (st.mode & 0o7777).toString(8);
+  if (st.uid !== me && st.uid !== 0) return `${dir} belongs to uid ${st.uid}, who may replace files in it (berth runs as uid ${me})`;
+  if (st.mode & 0o002 && !(st.mode & 0o1000)) return `anyone may replace files in ${dir} (mode ${mode}, no sticky bit)`;
+  if (st.mode & 0o020 && !(st.mode & 0o1000)) return `its group may replace files in ${dir} (mode ${mode}, no sticky bit)`;
+  return undefined;
+}
+
+/** What is at path: nothing, a ready file (as berth writes them), or something else. */
+function existing(path: string): 'missing' | 'ready' | 'other' {
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || st.size > 1 << 20) return 'other';
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<ReadyFile> | null;
+    return data !== null && typeof data === 'object' && Number.isInteger(data.pid) && typeof data.startTime === 'number' ? 'ready' : 'other';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'other';
+  }
+}
+
+/** Removes a ready file; anything else at that path (BERTH_READY_FILE=/app/server.js) is left alone. */
+export function removeReadyFile(path: string): FileResult {
+  try {
+    const what = existing(path);
+    if (what === 'missing') return { ok: true };
+    if (what === 'other') return { ok: false, error: `not removing ${path}: it is not a ready file berth wrote` };
+    unlinkSync(path);
+    return { ok: true };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true };
+    return { ok: false, error: `cannot remove ready file ${path}: ${(e as Error).message}` };
+  }
+}
+
+/** `berth health`: ok only for a file naming a live process that started when the file says. */
+export function checkHealth(path: string): { ok: boolean; reason: string } {
+  let text: string;
+  let owner: number;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      owner = fstatSync(fd).uid;
+      text = readFileSync(fd, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, reason: code === 'ENOENT' ? `not ready: no ready file at ${path}` : `cannot read ${path}: ${(e as Error).message}` };
+  }
+  let data: Partial<ReadyFile>;
+  try {
+    data = JSON.parse(text) as Partial<ReadyFile>;
+  } catch {
+    return { ok: false, reason: `${path} is not valid JSON` };
+  }
+  if (typeof data !== 'object' || data === null || !Number.isInteger(data.pid) || typeof data.startTime !== 'number') {
+    return { ok: false, reason: `${path} does not hold a pid and a startTime` };
+  }
+  const pid = data.pid!;
+  if (data.startTime <= 0) return { ok: false, reason: `not ready: ${path} records no start time for pid ${pid} (/proc was unreadable when berth wrote it), so it cannot be told from a leftover` };
+  const started = processStartTime(pid);
+  if (started === undefined) {
+    const why = processInfo(pid) ? 'is a zombie, or /proc cannot say when it started' : 'is not running';
+    return { ok: false, reason: `not ready: pid ${pid} named in ${path} ${why} (a file left by an earlier run)` };
+  }
+  if (started !== data.startTime) {
+    return { ok: false, reason: `not ready: pid ${pid} started at ${iso(started)}, not at ${iso(data.startTime)} as ${path} says: another process now has that pid (a file left by an earlier run)` };
+  }
+  const info = processInfo(pid);
+  if (!info) return { ok: false, reason: `not ready: pid ${pid} named in ${path} is not running` };
+  if (!runsBerth(info)) return { ok: false, reason: `not ready: pid ${pid} named in ${path} is ${info.comm}, not berth: a file written by something else` };
+  // berth writes the file as itself: one owned by another user was put there by that user
+  const berthUid = processUid(pid);
+  if (berthUid !== undefined && owner !== berthUid && owner !== 0) {
+    return { ok: false, reason: `not ready: ${path} belongs to uid ${owner}, but berth (pid ${pid}) runs as uid ${berthUid}: it did not write this file` };
+  }
+  const names = Object.keys(data.services ?? {});
+  return { ok: true, reason: `ready since ${iso(data.readyAt)}: ${names.length} service(s)${names.length ? ` (${names.join(', ')})` : ''}, berth pid ${pid}` };
+}
+
+/**
+ * Is this process a berth? A start time can be copied from /proc into a forged file; the
+ * program is harder to fake. berth runs as `node [node options] …/berth[.js] …` or as a binary
+ * named berth; an install under another name is the very file this `berth health` runs.
+ * Lenient on purpose: a berth taken for something else would fail its healthcheck for ever.
+ */
+export function runsBerth(p: ProcessInfo, self: string | undefined = process.argv[1]): boolean {
+  const words = p.cmdline.slice(0, 16).filter((w) => !w.startsWith('-'));
+  if (words.some((w) => /^berth(\.[cm]?js)?$/.test(basename(w)))) return true;
+  if (!self) return false;
+  const mine = realpathOrSelf(self);
+  return words.slice(1).some((w) => realpathOrSelf(isAbsolute(w) ? w : (inCwdOf(p.pid, w) ?? w)) === mine);
+}
+
+function inCwdOf(pid: number, file: string): string | undefined {
+  try {
+    return resolve(readlinkSync(`/proc/${pid}/cwd`), file);
+  } catch {
+    return undefined; // another user's process: its cwd is hidden
+  }
+}
+
+function realpathOrSelf(f: string): string {
+  try {
+    return realpathSync(f);
+  } catch {
+    return f;
+  }
+}
+
+const iso = (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+
+/** from, and each directory below it down to to */
+function chain(from: string, to: string): string[] {
+  const out = [from];
+  let d = from;
+  for (const part of relative(from, to).split(sep).filter(Boolean)) out.push((d = join(d, part)));
+  return out;
+}
