@@ -121,7 +121,8 @@ async function checkBeforeStart(initial: Plan, log: EventLog, signal: AbortSigna
   const dirProblems = ensureDirs(initial.services, log);
   const checked = await preflight(initial, { signal });
   if (signal.aborted) return 0;
-  dirProblems.push(...ensureDirs(checked.plan.services, log));
+  const seen = new Set(dirProblems.map((d) => d.message));
+  dirProblems.push(...ensureDirs(checked.plan.services, log).filter((d) => !seen.has(d.message))); // the same dir, refused again
   const problems = [...checked.problems, ...dirProblems.map((d) => ({ kind: 'dirs' as const, name: d.service, message: d.message }))];
   for (const w of checked.warnings) log.warn('preflight.warning', { name: w.name }, `${w.name}: ${w.message}`);
   if (problems.length === 0) return { plan: checked.plan, users: checked.users };

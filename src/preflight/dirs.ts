@@ -1,9 +1,9 @@
 // `dirs:` — directories a service needs before it starts (a socket's, nginx's temp
-// paths), created with their owner and mode. Never touches one that already fits.
-import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
+// paths), created with their owner and mode. Never touches one that already fits, and
+// never follows a link a less privileged user could have planted (os/safe-path).
 import type { EventLog, ServicePlan } from '../types.js';
 import { resolveUser } from '../os/users.js';
-import { isDir } from './fs-checks.js';
+import { ensureDir, UnsafePathError } from '../os/safe-path.js';
 
 export interface DirProblem {
   service: string;
@@ -15,21 +15,14 @@ export function ensureDirs(services: readonly ServicePlan[], log: EventLog): Dir
   for (const s of services) {
     for (const d of s.dirs) {
       try {
-        const existed = isDir(d.path);
-        if (!existed) mkdirSync(d.path, { recursive: true, mode: d.mode ?? 0o755 });
-        if (d.mode !== undefined && (statSync(d.path).mode & 0o7777) !== d.mode) chmodSync(d.path, d.mode);
-        if (d.owner) {
-          const u = resolveUser(d.owner);
-          if (!u) throw new Error(`owner "${d.owner}" is not a known user`);
-          const st = statSync(d.path);
-          if (st.uid !== u.uid || st.gid !== u.gid) chownSync(d.path, u.uid, u.gid);
-        }
-        if (!existed) log.debug('dir.created', { service: s.name, path: d.path, owner: d.owner, mode: d.mode?.toString(8) }, `created ${d.path} for ${s.name}`);
+        const u = d.owner ? resolveUser(d.owner) : undefined;
+        if (d.owner && !u) throw new Error(`owner "${d.owner}" is not a known user`);
+        const { created } = ensureDir(d.path, { ...(u && { uid: u.uid, gid: u.gid }), ...(d.mode !== undefined && { mode: d.mode }) });
+        if (created) log.debug('dir.created', { service: s.name, path: d.path, owner: d.owner, mode: d.mode?.toString(8) }, `created ${d.path} for ${s.name}`);
       } catch (err) {
-        problems.push({ service: s.name, message: `dirs ${d.path}: ${(err as Error).message}` });
+        problems.push({ service: s.name, message: `dirs ${d.path}: ${err instanceof UnsafePathError ? `refused, ${err.reason}` : (err as Error).message}` });
       }
     }
   }
   return problems;
 }
-

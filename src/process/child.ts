@@ -1,6 +1,6 @@
 // The only place in berth that starts a process.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, constants as fsConstants, mkdtempSync, openSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Socket } from 'node:net';
@@ -132,7 +132,9 @@ function outputFiles(): OutputFiles | undefined {
   try {
     dir = mkdtempSync(join(tmpdir(), 'berth-capture-'));
     // appended: php-fpm reopens /proc/self/fd/2 with O_APPEND, and would otherwise write over its own lines
-    for (const name of ['stdout', 'stderr']) fds.push(openSync(join(dir, name), 'a'));
+    // new files only (O_EXCL, O_NOFOLLOW): nothing planted in the fresh 0700 directory is written through
+    const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = fsConstants;
+    for (const name of ['stdout', 'stderr']) fds.push(openSync(join(dir, name), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW, 0o600));
   } catch {
     remove();
     return undefined;

@@ -1,7 +1,8 @@
 // The ready file (DESIGN §5): present only while every service is ready, replaced atomically,
 // and trusted by `berth health` only when it names the live berth that wrote it.
-import { chmodSync, closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, unlinkSync } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { ensureDir, UnsafePathError, writeFileAtomic } from '../os/safe-path.js';
 import { processInfo, processStartTime, processUid, type ProcessInfo } from '../os/proc.js';
 
 export interface ReadyFile {
@@ -22,38 +23,15 @@ export function defaultReadyFile(uid: number): string {
 /** Write to a temp file in the same directory, then rename: a reader sees the old file or the new one, never half. */
 export function writeReadyFile(path: string, content: ReadyFile): FileResult {
   const dir = dirname(path);
-  // unique, not secret: the directory is one nobody else may write (unsafeDir), and wx never follows a link
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${process.hrtime.bigint().toString(36)}.tmp`);
   try {
-    const created = mkdirSync(dir, { recursive: true, mode: 0o755 });
-    if (created) for (const d of chain(created, dir)) chmodSync(d, 0o755); // the umask may have narrowed them
-    const st = statSync(dir); // a symlinked directory (/var/run → /run) is fine: its target is checked
-    if (!st.isDirectory()) return { ok: false, error: `cannot write ready file ${path}: ${dir} is not a directory` };
-    const unsafe = unsafeDir(st, dir);
-    if (unsafe) return { ok: false, error: `refusing to write ready file ${path}: ${unsafe}` };
+    ensureDir(dir, { createMode: 0o755 }); // an existing directory keeps its owner and mode
     if (existing(path) === 'other') return { ok: false, error: `refusing to write ready file ${path}: a file that is not a ready file is there (a typo in the path?); left alone` };
-    writeFileSync(tmp, `${JSON.stringify(content)}\n`, { mode: 0o644, flag: 'wx' }); // wx: never follow a planted symlink
-    chmodSync(tmp, 0o644);
-    renameSync(tmp, path);
+    writeFileAtomic(dir, basename(path), `${JSON.stringify(content)}\n`, 0o644);
     return { ok: true };
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
-    return { ok: false, error: `cannot write ready file ${path}: ${(e as Error).message}` };
+    const verb = e instanceof UnsafePathError ? 'refusing to write' : 'cannot write';
+    return { ok: false, error: `${verb} ready file ${path}: ${e instanceof UnsafePathError ? e.reason : (e as Error).message}` };
   }
-}
-
-/** Who besides berth (and root) could replace a file in dir; undefined when nobody can. */
-function unsafeDir(st: { uid: number; mode: number }, dir: string): string | undefined {
-  const me = process.getuid?.() ?? 0;
-  const mode = (st.mode & 0o7777).toString(8);
-  if (st.uid !== me && st.uid !== 0) return `${dir} belongs to uid ${st.uid}, who may replace files in it (berth runs as uid ${me})`;
-  if (st.mode & 0o002 && !(st.mode & 0o1000)) return `anyone may replace files in ${dir} (mode ${mode}, no sticky bit)`;
-  if (st.mode & 0o020 && !(st.mode & 0o1000)) return `its group may replace files in ${dir} (mode ${mode}, no sticky bit)`;
-  return undefined;
 }
 
 /** What is at path: nothing, a ready file (as berth writes them), or something else. */
@@ -160,11 +138,3 @@ function realpathOrSelf(f: string): string {
 }
 
 const iso = (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
-
-/** from, and each directory below it down to to */
-function chain(from: string, to: string): string[] {
-  const out = [from];
-  let d = from;
-  for (const part of relative(from, to).split(sep).filter(Boolean)) out.push((d = join(d, part)));
-  return out;
-}
