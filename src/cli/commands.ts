@@ -8,6 +8,7 @@ import { preflight, preflightStatus } from '../preflight/index.js';
 import { createSink } from '../output/sink/index.js';
 import { createLogger, wantsColor } from '../output/log.js';
 import { createRelay } from '../output/relay/index.js';
+import { presetLevelOf } from '../presets/log-levels.js';
 import { supervise } from '../lifecycle/supervisor.js';
 import { loadPid1 } from '../pid1/reaper.js';
 import type { EventLog, Plan } from '../types.js';
@@ -90,7 +91,8 @@ export async function run(plan: Plan, env: Env, io: Io): Promise<number> {
   const sink = createSink();
   const color = wantsColor(env, sink.isTTY());
   const log = createLogger({ format: plan.log.format, level: plan.log.level, sink, color, secretValues: plan.secretValues });
-  const relay = createRelay({ format: plan.log.format, sink, secretValues: plan.secretValues, color });
+  const presets = new Map(plan.services.map((s) => [s.name, s.preset]));
+  const relay = createRelay({ format: plan.log.format, sink, secretValues: plan.secretValues, color, levelOf: (name) => presetLevelOf(presets.get(name)) });
   // reading each orphan's command for its `reaped` line doubles the cost of reaping it
   const pid1 = loadPid1(log, { commands: plan.log.level === 'debug' || plan.log.level === 'trace' });
   logLoaded(log, plan);

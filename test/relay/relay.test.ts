@@ -43,7 +43,7 @@ describe('relay, json', () => {
     expect(r.out.records()[0]!.msg).toBe(line);
   });
 
-  it('a child JSON object keeps its text and fields; berth adds service and stream, and they win', async () => {
+  it('a child JSON object keeps its text and fields; berth adds service and stream, and keeps the child’s as child.*', async () => {
     const r = setup();
     await relayBytes(
       r,
@@ -56,9 +56,9 @@ describe('relay, json', () => {
       ].join('\n') + '\n',
     );
     const lines = r.out.lines();
-    // the child's own text, big number and all, is spliced in unchanged
-    expect(lines[0]).toBe('{"level":30,"time":1700000000000,"event":"ready","id":12345678901234567890,"msg":"up","service":"app","stream":"stdout"}');
-    expect(JSON.parse(lines[1]!)).toEqual({ level: 'info', time: TIME, service: 'app', stream: 'stdout', msg: 'forged' });
+    // the child's own text, big number and all, is spliced in unchanged; its level read as pino's name
+    expect(lines[0]).toBe('{"level":"info","time":1700000000000,"event":"ready","id":12345678901234567890,"msg":"up","service":"app","stream":"stdout"}');
+    expect(JSON.parse(lines[1]!)).toEqual({ level: 'info', time: TIME, 'child.service': 'db', 'child.stream': 'stderr', service: 'app', stream: 'stdout', msg: 'forged' });
     expect(lines[1]!.match(/"service"/g)).toHaveLength(1);
     expect(JSON.parse(lines[2]!)).toEqual({ level: 'info', time: TIME, service: 'app', stream: 'stdout' });
     expect(JSON.parse(lines[3]!)).toMatchObject({ service: 'app', msg: '{"not json' });

@@ -7,6 +7,7 @@ import type { LogFormat } from '../../types.js';
 import { jsonBlockEncoder, jsonEncoder, type ChildStream } from './format.js';
 import { LineSplitter, MAX_LINE_BYTES, type EmitBlock, type EmitLine } from './lines.js';
 import type { Masker } from './mask.js';
+import type { LevelOf } from './levels.js';
 
 export interface StreamContext {
   format: LogFormat;
@@ -21,6 +22,8 @@ export interface StreamContext {
   now: () => string;
   /** the pretty prefix for this service at the current width */
   prefix: () => string;
+  /** json: the level of a plain line (a preset's error-log levels); default info */
+  levelOf?: LevelOf;
 }
 
 /** What one chunk gives the sink, in order: usually one piece (or none), a few at most. */
@@ -78,8 +81,8 @@ function seenAllOf(ctx: StreamContext): (lines: string[]) => void {
 function encoded(ctx: StreamContext, splitter: LineSplitter): ChunkProcessor {
   const { masker, seen } = ctx;
   const seenAll = seenAllOf(ctx);
-  const json = ctx.format === 'json' ? jsonEncoder(ctx.service, ctx.stream) : undefined;
-  const jsonBlock = ctx.format === 'json' ? jsonBlockEncoder(ctx.service, ctx.stream) : undefined;
+  const json = ctx.format === 'json' ? jsonEncoder(ctx.service, ctx.stream, ctx.levelOf) : undefined;
+  const jsonBlock = ctx.format === 'json' ? jsonBlockEncoder(ctx.service, ctx.stream, ctx.levelOf) : undefined;
   let out: Output = [];
   let lineOut: string[] = [];
   let time = '';
@@ -176,4 +179,22 @@ function rawMasked(ctx: StreamContext, splitter: LineSplitter, masker: Masker): 
     chunk: (buf) => run(() => splitter.push(buf, emit)),
     end: () => run(() => splitter.end(emit)),
   };
+}
+
+/**
+ * What a chunk becomes when processing it threw (a bug in berth, never the child's fault):
+ * its text, masked and escaped, one record at level error naming the failure.
+ */
+export function fallbackOutput(ctx: Pick<StreamContext, 'format' | 'service' | 'stream' | 'masker' | 'now'>, buf: Buffer, err: unknown): Output {
+  let text: string;
+  try {
+    text = buf.toString('utf8');
+    if (ctx.masker) text = ctx.masker.mask(text);
+  } catch {
+    text = '[a chunk of output berth could not mask was left out]';
+  }
+  if (ctx.format === 'raw') return [text];
+  if (ctx.format === 'pretty') return [`${ctx.service} | ${text}${text.endsWith('\n') ? '' : '\n'}`];
+  const why = err instanceof Error ? err.message : String(err);
+  return [`{"level":"error","time":"${ctx.now()}","service":${JSON.stringify(ctx.service)},"stream":"${ctx.stream}","msg":${JSON.stringify(text)},"relayError":${JSON.stringify(why)}}\n`];
 }

@@ -1,4 +1,6 @@
 // One child line → one output line, for the json and pretty formats (DESIGN §7).
+import { scanObject, type ChildObject } from './child-json.js';
+import { childLevel, type LevelOf } from './levels.js';
 
 export type ChildStream = 'stdout' | 'stderr';
 
@@ -7,19 +9,21 @@ export const CHILD_LEVEL = 'info';
 
 /**
  * Returns an encoder for one service's stream. `time` is the ISO time of the chunk the
- * line came in. A line that is a JSON object keeps its own text and fields; berth adds
- * level and time when missing, and service and stream always (berth's values win).
+ * line came in. A line that is a JSON object keeps its own text (see spliceChildJson);
+ * any other line becomes `msg`, at the level `levelOf` finds in it, else info.
  */
-export function jsonEncoder(service: string, stream: ChildStream): (line: string, time: string) => string {
+export function jsonEncoder(service: string, stream: ChildStream, levelOf?: LevelOf): (line: string, time: string) => string {
   const ours = `"service":${JSON.stringify(service)},"stream":"${stream}"`;
   const tail = `",${ours},"msg":`;
   let head = '';
   let headTime = '';
   return (line, time) => {
     if (line.charCodeAt(0) === 123 /* { */) {
-      const merged = mergeChildJson(line, service, stream, ours, time);
-      if (merged !== undefined) return merged;
+      const obj = scanObject(line);
+      if (obj) return spliceChildJson(line, obj, ours, time);
     }
+    const level = levelOf?.(line);
+    if (level !== undefined && level !== CHILD_LEVEL) return `{"level":"${level}","time":"${time}${tail}${quote(line)}}\n`;
     if (time !== headTime) [headTime, head] = [time, `{"level":"${CHILD_LEVEL}","time":"${time}${tail}`];
     return head + quote(line) + '}\n';
   };
@@ -44,15 +48,15 @@ const BLOCK_PLAIN = /^[^\u0000-\u0009\u000b-\u001f"\\]*$/;
  * When no line needs escaping and none is a JSON object, which is most output, every
  * record is the same head, the line and the same end: one join instead of a string per line.
  */
-export function jsonBlockEncoder(service: string, stream: ChildStream): (lines: string[], text: string | undefined, time: string) => string {
-  const one = jsonEncoder(service, stream);
+export function jsonBlockEncoder(service: string, stream: ChildStream, levelOf?: LevelOf): (lines: string[], text: string | undefined, time: string) => string {
+  const one = jsonEncoder(service, stream, levelOf);
   const ours = `"service":${JSON.stringify(service)},"stream":"${stream}"`;
   let head = '';
   let sep = '';
   let headTime = '';
   return (lines, text, time) => {
     const plain =
-      text !== undefined && text.charCodeAt(0) !== 123 /* { */ && !text.includes('\n{') && BLOCK_PLAIN.test(text);
+      levelOf === undefined && text !== undefined && text.charCodeAt(0) !== 123 /* { */ && !text.includes('\n{') && BLOCK_PLAIN.test(text);
     if (!plain) return lines.map((line) => one(line, time)).join('');
     if (time !== headTime) {
       headTime = time;
@@ -63,28 +67,43 @@ export function jsonBlockEncoder(service: string, stream: ChildStream): (lines: 
   };
 }
 
-function mergeChildJson(line: string, service: string, stream: ChildStream, ours: string, time: string): string | undefined {
-  let rec: unknown;
-  try {
-    rec = JSON.parse(line);
-  } catch {
-    return undefined;
+/**
+ * A child's JSON object line, its bytes kept (key order, spacing, escapes, big numbers,
+ * 1e400): berth splices its own fields in. `level` becomes pino's name for the child's
+ * level, with the child's value kept as `child.level` when it said more (`"notice"`, `35`);
+ * `level` and `time` are added when missing; berth's `service` and `stream` go last, and a
+ * child's own `service` or `stream` is renamed `child.service` / `child.stream`, never dropped.
+ */
+export function spliceChildJson(line: string, obj: ChildObject, ours: string, time: string): string {
+  const edits: { start: number; end: number; text: string }[] = [];
+  let hasLevel = false;
+  let hasTime = false;
+  let keys: Set<string> | undefined;
+  for (const m of obj.members) {
+    if (m.key === 'time') hasTime = true;
+    else if (m.key === 'level') {
+      hasLevel = true;
+      const raw = line.slice(m.valueStart, m.valueEnd);
+      const { level, same } = childLevel(raw);
+      if (raw !== `"${level}"`) edits.push({ start: m.valueStart, end: m.valueEnd, text: same ? `"${level}"` : `"${level}","child.level":${raw}` });
+    } else if (m.key === 'service' || m.key === 'stream') {
+      keys ??= new Set(obj.members.map((x) => x.key));
+      let name = `child.${m.key}`;
+      while (keys.has(name)) name = `child.${name}`; // the child's own child.service stays too
+      keys.add(name);
+      edits.push({ start: m.keyStart, end: m.keyEnd, text: JSON.stringify(name) });
+    }
   }
-  if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) return undefined;
-  const has = (key: string): boolean => Object.hasOwn(rec as object, key);
-  if (has('service') || has('stream')) {
-    // rewrite so berth's service and stream replace the child's, with no duplicate keys
-    const out: Record<string, unknown> = Object.create(null);
-    if (!has('level')) out.level = CHILD_LEVEL;
-    if (!has('time')) out.time = time;
-    Object.assign(out, rec, { service, stream });
-    return JSON.stringify(out) + '\n';
+  let body = '';
+  let at = obj.open + 1;
+  for (const e of edits) {
+    body += line.slice(at, e.start) + e.text;
+    at = e.end;
   }
-  // splice, so the child's text (key order, big numbers, escapes) reaches the log unchanged
+  body = (body + line.slice(at, obj.close)).trim();
   const parts: string[] = [];
-  if (!has('level')) parts.push(`"level":"${CHILD_LEVEL}"`);
-  if (!has('time')) parts.push(`"time":"${time}"`);
-  const body = line.slice(1, line.lastIndexOf('}')).trim();
+  if (!hasLevel) parts.push(`"level":"${CHILD_LEVEL}"`);
+  if (!hasTime) parts.push(`"time":"${time}"`);
   if (body !== '') parts.push(body);
   parts.push(ours);
   return `{${parts.join(',')}}\n`;

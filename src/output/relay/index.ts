@@ -3,10 +3,11 @@
 // stdout slows the child instead of growing berth's memory.
 import type { LogFormat } from '../../types.js';
 import type { Sink, SinkTarget } from '../sink/index.js';
-import { chunkProcessor, type Output } from './chunks.js';
+import { chunkProcessor, fallbackOutput, type Output } from './chunks.js';
 import { prettyPrefix, type ChildStream } from './format.js';
 import { createMasker } from './mask.js';
 import { Ring } from './ring.js';
+import type { LevelOf } from './levels.js';
 import { serviceColor } from '../color.js';
 
 export interface RelayOptions {
@@ -20,6 +21,8 @@ export interface RelayOptions {
   clock?: () => number;
   /** lines kept per service for lastLines; default 20 */
   ringSize?: number;
+  /** json: how to read the level of a service's plain lines (its preset's error log); default none */
+  levelOf?: (service: string) => LevelOf | undefined;
 }
 
 export interface Relay {
@@ -76,6 +79,7 @@ export function createRelay(opts: RelayOptions): Relay {
       masker,
       now,
       prefix: () => prettyPrefix(service, width, paint),
+      levelOf: opts.levelOf?.(service),
       seen: onLine
         ? (line) => {
             ring.push(line);
@@ -87,6 +91,14 @@ export function createRelay(opts: RelayOptions): Relay {
         ring.pushAll(lines);
       },
     });
+    // whatever a child prints, berth stays up: a chunk the relay (or a line listener) failed on goes out as escaped text
+    const guarded = (produce: () => Output, buf: Buffer | undefined): Output => {
+      try {
+        return produce();
+      } catch (err) {
+        return buf ? fallbackOutput({ format, service, stream, masker, now }, buf, err) : [];
+      }
+    };
     const write = (out: Output): void => {
       let full = false;
       for (const piece of out) if (piece.length > 0 && !sink.write(piece, target)) full = true;
@@ -99,7 +111,10 @@ export function createRelay(opts: RelayOptions): Relay {
     return new Promise((resolve) => {
       const state = readable as { readableEnded?: boolean; destroyed?: boolean };
       if (state.readableEnded || state.destroyed) return resolve(); // nothing will ever come
-      const onData = (chunk: Buffer | string): void => write(processor.chunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+      const onData = (chunk: Buffer | string): void => {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        write(guarded(() => processor.chunk(buf), buf));
+      };
       const finish = (): void => {
         readable.removeListener('data', onData);
         readable.removeListener('end', finish);
@@ -108,7 +123,7 @@ export function createRelay(opts: RelayOptions): Relay {
         // a later 'error' on a finished pipe must not crash berth
         readable.on('error', () => {});
         paused.delete(readable);
-        write(processor.end());
+        write(guarded(() => processor.end(), undefined));
         resolve();
       };
       readable.on('data', onData);
