@@ -14,11 +14,18 @@ export function formatPrettyEvent(rec: Record<string, unknown>, color: boolean):
   else if (level === 'debug' || level === 'trace') parts.push(paint.dim(level.toUpperCase()));
   if (rec.event !== undefined) parts.push(paint.cyan(String(rec.event)));
   if (rec.service !== undefined) parts.push(String(rec.service));
+  const text = rec.msg === undefined ? '' : String(rec.msg);
   for (const [key, value] of Object.entries(rec)) {
-    if (!HIDDEN.has(key) && value !== undefined) parts.push(`${key}=${showValue(value)}`);
+    if (!HIDDEN.has(key) && value !== undefined && !saidIn(text, value)) parts.push(`${key}=${showValue(value)}`);
   }
-  const msg = rec.msg === undefined || rec.msg === '' ? '' : ` — ${String(rec.msg)}`;
+  const msg = text === '' ? '' : ` — ${text}`;
   return parts.join(' ') + msg + '\n';
+}
+
+/** A list the message already spells out (preflight's problems), or a long text it holds: shown once, in the message. */
+function saidIn(msg: string, value: unknown): boolean {
+  if (typeof value === 'string') return value.length >= 20 && msg.includes(value);
+  return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && msg.includes(v));
 }
 
 function clock(time: unknown): string {

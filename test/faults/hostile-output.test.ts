@@ -45,6 +45,16 @@ describe('a child can print anything', () => {
   });
 });
 
+describe('pretty format', () => {
+  it('a preflight error is printed once, not as a field and again in the message', async () => {
+    const cfg = t.write('preflight-pretty.yaml', `services:\n  app: { command: [no-such-program-berth-test] }\n`);
+    const r = await runBerth(['-c', cfg, '--log-format', 'pretty'], { env: env() });
+    expect(r.code).toBe(127);
+    expect(r.stdout.match(/no-such-program-berth-test" not found/g)).toHaveLength(1);
+    expect(r.stdout).toMatch(/ERROR preflight\.failed — preflight found 1 problem/);
+  });
+});
+
 describe.skipIf(binaries.missing)('php-fpm and nginx: their error-log levels reach the json lines', () => {
   const berths = fleet();
   let ex: Example | undefined;

@@ -98,6 +98,18 @@ describe('createLogger', () => {
     ]);
   });
 
+  it('pretty: a list or a long text the message already holds is not shown twice; short values still are', async () => {
+    const { out, log } = setup('pretty');
+    const problems = ['app: command "x" not found on PATH=/usr/bin', 'db: cwd /srv/db does not exist'];
+    log.error('preflight.failed', { problems, count: 2 }, `preflight found 2 problem(s):\n  ${problems.join('\n  ')}`);
+    log.info('service.ready', { service: 'app', pid: 7 }, 'app is ready');
+    await log.flush(1000);
+    const text = out.text();
+    expect(text.match(/not found on PATH/g)).toHaveLength(1);
+    expect(text).toContain('preflight.failed count=2 — preflight found 2 problem(s):');
+    expect(text).toContain('service.ready app pid=7 — app is ready');
+  });
+
   it('pretty with color uses ANSI codes; the text is the same once they are stripped', async () => {
     const { out, log } = setup('pretty', 'info', true);
     log.info('service.ready', { service: 'php-fpm', pid: 12 }, 'ready');
