@@ -1,6 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+
 export default defineConfig({
+  // as scripts/build.mjs writes it into the bundle (src/version.ts)
+  define: { __BERTH_VERSION__: JSON.stringify(version) },
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',

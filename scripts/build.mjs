@@ -11,7 +11,7 @@
 // After bundling, one start of berth fills the code cache with the functions a start runs.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,8 +72,8 @@ await build({
   outdir: next,
   external: ['koffi'],
   plugins: [lean],
-  // the few import.meta.url uses (package.json, createRequire) work from the file's own URL
-  define: { 'import.meta.url': '__berthFileUrl' },
+  // import.meta.url (createRequire) works from the file's own URL; the version is a constant
+  define: { 'import.meta.url': '__berthFileUrl', __BERTH_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) },
   banner: { js: "const __berthFileUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 for (const name of VENDORED) {

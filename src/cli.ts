@@ -2,6 +2,8 @@
 import { isatty } from 'node:tty';
 import { onExit } from 'signal-exit';
 import { HELP, parseArgs, UsageError, type ParsedArgs } from './cli/args.js';
+import { setNativeDir } from './os/koffi.js';
+import { selfCommand } from './os/sea.js';
 import { liveChildren } from './process/children.js';
 import { VERSION } from './version.js';
 import type { Launcher } from './process/child.js';
@@ -47,8 +49,8 @@ async function main(argv: string[], env: Env): Promise<number> {
   return commands.run(plan, env, io);
 }
 
-// The service that gets the terminal starts as berth's own entry file again with a hidden
-// verb (never in --help): it moves into a process group of its own, takes the terminal
+// The service that gets the terminal starts as berth again (the executable, or node and
+// bin/berth.js) with a hidden verb (never in --help): it moves into a process group of its own, takes the terminal
 // and execs the command (src/pid1/tty.ts execInForeground). Node cannot do that between fork
 // and exec, and setpgid from berth after the exec fails. The launcher's own Node must
 // not load the service's NODE_OPTIONS (a --require of the app's): set aside, and
@@ -57,7 +59,9 @@ const EXEC_FOREGROUND = '__exec-foreground';
 const SAVED_NODE_OPTIONS = 'BERTH_SAVED_NODE_OPTIONS';
 
 const launcher: Launcher = {
-  argv: [process.execPath, ...process.execArgv, process.argv[1]!, EXEC_FOREGROUND],
+  get argv() {
+    return [...selfCommand(), EXEC_FOREGROUND];
+  },
   env({ NODE_OPTIONS, ...env }) {
     return NODE_OPTIONS === undefined ? env : { ...env, [SAVED_NODE_OPTIONS]: NODE_OPTIONS };
   },
@@ -80,6 +84,8 @@ function usage(message: string): number {
 }
 
 const argv = process.argv.slice(2);
+// the single executable writes koffi's native module there when /tmp will not do
+setNativeDir(process.env.BERTH_NATIVE_DIR);
 const foregroundCommand = argv[0] === EXEC_FOREGROUND ? argv.slice(1) : undefined;
 
 // If berth itself dies, its children must not be left behind.

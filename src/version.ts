@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+// The version, written into the bundle by scripts/build.mjs (and by vitest.config.ts for the
+// tests): berth reads no package.json when it runs, which the single executable has none of.
+declare const __BERTH_VERSION__: string;
 
-// package.json sits one level up from both src/ and dist/
-export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+export const VERSION: string = __BERTH_VERSION__;

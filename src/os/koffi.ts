@@ -4,16 +4,25 @@
 // platform package, reads node's ELF header to tell glibc from musl, and adds deprecated
 // aliases berth does not use. Its native module alone loads in under 1 ms. So: the native
 // module koffi itself would pick, checked to be the installed koffi's own version, and the
-// public require('koffi') whenever anything differs from that layout.
+// public require('koffi') whenever anything differs from that layout. The single executable
+// has no node_modules: its koffi.node is one of its assets (koffi-sea.ts).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { loadSeaKoffi } from './koffi-sea.js';
+import { isSea } from './sea.js';
 
 type Koffi = typeof import('koffi');
 type LibraryHandle = import('koffi').LibraryHandle;
 
 let koffi: Koffi | undefined;
 let libc: LibraryHandle | undefined;
+let nativeDir: string | undefined;
+
+/** where the single executable may write koffi's native module if /tmp will not do (BERTH_NATIVE_DIR) */
+export function setNativeDir(dir: string | undefined): void {
+  nativeDir = dir || undefined;
+}
 
 /**
  * Binds functions of the C library already in the process (koffi.load(null): glibc and musl
@@ -32,7 +41,7 @@ export function bindLibc<T>(bind: (koffi: Koffi, lib: LibraryHandle) => T): { va
 }
 
 export function requireKoffi(): Koffi {
-  koffi ??= fastKoffi() ?? (createRequire(import.meta.url)('koffi') as Koffi);
+  koffi ??= isSea() ? loadSeaKoffi(nativeDir) : (fastKoffi() ?? (createRequire(import.meta.url)('koffi') as Koffi));
   return koffi;
 }
 

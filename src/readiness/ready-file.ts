@@ -4,6 +4,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, 
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { ensureDir, UnsafePathError, writeFileAtomic } from '../os/safe-path.js';
 import { processInfo, processStartTime, processUid, type ProcessInfo } from '../os/proc.js';
+import { selfFile } from '../os/sea.js';
 
 export interface ReadyFile {
   pid: number;
@@ -113,7 +114,7 @@ export function checkHealth(path: string): { ok: boolean; reason: string } {
  * named berth; an install under another name is the very file this `berth health` runs.
  * Lenient on purpose: a berth taken for something else would fail its healthcheck for ever.
  */
-export function runsBerth(p: ProcessInfo, self: string | undefined = process.argv[1]): boolean {
+export function runsBerth(p: ProcessInfo, self: string | undefined = selfFile()): boolean {
   const words = p.cmdline.slice(0, 16).filter((w) => !w.startsWith('-'));
   if (words.some((w) => /^berth(\.[cm]?js)?$/.test(basename(w)))) return true;
   if (!self) return false;
