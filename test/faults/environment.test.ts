@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, BERTH, startBerth, tempDir, type Berth } from '../helpers/berth.js';
+import { alive, BERTH_COMMAND, startBerth, tempDir, type Berth } from '../helpers/berth.js';
 import { asUser, expectNoneAlive, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -150,7 +150,7 @@ describe('/proc not mounted (an empty tmpfs over it)', () => {
     await b.waitFor((l) => l.service === 'app' && l.msg === 'got SIGHUP');
     const file = JSON.parse(readFileSync(ready, 'utf8')) as { startTime: number };
     expect(file.startTime).toBe(0); // no /proc: no start time to prove this berth wrote it
-    const health = spawnSync(process.execPath, [BERTH, 'health', '--ready-file', ready], { encoding: 'utf8' });
+    const health = spawnSync(BERTH_COMMAND[0]!, [...BERTH_COMMAND.slice(1), 'health', '--ready-file', ready], { encoding: 'utf8' });
     expect(health.status).toBe(1);
     expect(health.stderr).toMatch(/no start time/);
     const pids = reportedPids(b);
@@ -175,7 +175,7 @@ describe('an unprivileged user', () => {
     expect([d.uid, d.mode & 0o7777]).toEqual([uid, 0o755]);
     expect([f.uid, f.mode & 0o7777]).toEqual([uid, 0o644]);
     const [cmd, ...args] = asUser(uid);
-    const health = spawnSync(cmd!, [...args, process.execPath, BERTH, 'health'], { encoding: 'utf8', cwd: '/tmp', env: { ...process.env, BERTH_READY_FILE: undefined } as NodeJS.ProcessEnv });
+    const health = spawnSync(cmd!, [...args, ...BERTH_COMMAND, 'health'], { encoding: 'utf8', cwd: '/tmp', env: { ...process.env, BERTH_READY_FILE: undefined } as NodeJS.ProcessEnv });
     expect(health.status, health.stderr).toBe(0);
     const pids = reportedPids(b);
     const { code } = await stopAndTime(b);

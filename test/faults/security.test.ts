@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { BERTH, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
+import { BERTH_COMMAND, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
 import { asUser, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
 import { processStartTime } from '../../src/os/proc.js';
 
@@ -152,7 +152,7 @@ describe('the ready file cannot be planted', () => {
     writeFileSync(`${dir}/ready`, JSON.stringify({ pid: b.pid, startTime: processStartTime(b.pid), readyAt: Date.now(), services: { sleep: { pid: 1, readyAt: 1 } } }));
     chownSync(`${dir}/ready`, other, other);
     const [cmd, ...args] = asUser(uid);
-    const health = spawnSync(cmd!, [...args, process.execPath, BERTH, 'health'], { cwd: '/tmp', encoding: 'utf8', env: { ...process.env, BERTH_READY_FILE: undefined } as NodeJS.ProcessEnv });
+    const health = spawnSync(cmd!, [...args, ...BERTH_COMMAND, 'health'], { cwd: '/tmp', encoding: 'utf8', env: { ...process.env, BERTH_READY_FILE: undefined } as NodeJS.ProcessEnv });
     expect(health.status, health.stdout).toBe(1);
     expect(health.stderr).toMatch(/belongs to uid/);
     expect((await stopAndTime(b)).code).toBe(0);

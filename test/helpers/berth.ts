@@ -1,14 +1,31 @@
 // Run the built berth as a user would, and read its output as parsed lines.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BERTH = join(ROOT, 'bin/berth.js');
 export const FIXTURES = join(ROOT, 'test/fixtures');
+/**
+ * The berth under test: this checkout's bin/berth.js run by this node, or the executable
+ * BERTH_BIN names (.ci/run's second pass: BERTH_BIN=dist/sea/berth, with no node on PATH).
+ */
+export const BERTH_BIN = process.env.BERTH_BIN ? resolve(ROOT, process.env.BERTH_BIN) : undefined;
+export const BERTH_COMMAND: readonly string[] = BERTH_BIN ? [BERTH_BIN] : [process.execPath, BERTH];
+
+let nodeDir: string | undefined;
+/** PATH with this node on it as `node`, for services that are Node apps themselves */
+export function withNode(path = process.env.PATH ?? ''): string {
+  if (!nodeDir) {
+    nodeDir = mkdtempSync(join(tmpdir(), 'berth-node-'));
+    symlinkSync(process.execPath, join(nodeDir, 'node'));
+    process.once('exit', () => rmSync(nodeDir!, { recursive: true, force: true }));
+  }
+  return `${nodeDir}:${path}`;
+}
 
 export type Line = Record<string, unknown> & { event?: string; msg?: string; service?: string; stream?: string };
 
@@ -33,7 +50,7 @@ export interface StartOptions {
   /** spawn wrapper, e.g. ['unshare', '--pid', '--fork', '--mount-proc'] */
   wrap?: string[];
   stdin?: 'ignore' | 'pipe';
-  /** the berth to run, e.g. one installed from the packed tarball (default: this checkout's bin/berth.js) */
+  /** the berth script to run with node, e.g. one installed from the packed tarball (default: BERTH_COMMAND) */
   bin?: string;
 }
 
@@ -60,7 +77,7 @@ afterEach(async () => {
 });
 
 export function startBerth(args: string[], opts: StartOptions = {}): Berth {
-  const argv = [...(opts.wrap ?? []), process.execPath, opts.bin ?? BERTH, ...args];
+  const argv = [...(opts.wrap ?? []), ...(opts.bin ? [process.execPath, opts.bin] : BERTH_COMMAND), ...args];
   const proc = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, ...opts.env } as NodeJS.ProcessEnv,

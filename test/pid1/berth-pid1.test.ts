@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, inNamespace, inTerminal, run, terminalProblem, unshareProblem, type Line, type Run } from '../fixtures/pid1/harness.js';
-import { BERTH, FIXTURES, tempDir } from '../helpers/berth.js';
+import { BERTH, BERTH_BIN, BERTH_COMMAND, FIXTURES, tempDir } from '../helpers/berth.js';
 
 const nsProblem = unshareProblem();
 if (nsProblem) console.warn(`skipping the tests of berth as PID 1: ${nsProblem}`);
@@ -17,7 +17,7 @@ beforeAll(() => void (t = tempDir('berth-pid1-')));
 afterAll(() => t.cleanup());
 
 /** node bin/berth.js with JSON lines (a terminal would get pretty ones) and a private ready file */
-const berth = (...args: string[]): string[] => [process.execPath, BERTH, '--log-format', 'json', '--ready-file', `${t.dir}/ready`, ...args];
+const berth = (...args: string[]): string[] => [...BERTH_COMMAND, '--log-format', 'json', '--ready-file', `${t.dir}/ready`, ...args];
 
 const runs: Run[] = [];
 function start(argv: string[], env?: NodeJS.ProcessEnv): Run {
@@ -91,7 +91,7 @@ describe.skipIf(nsProblem)('berth as PID 1 of a PID namespace', () => {
     const leftover = await r.waitFor((l) => l.event === 'leftover', 'the leftover pid');
     const [berthPid, ...others] = childrenOf(r.pid); // unshare --fork: berth is its only child
     expect(others).toEqual([]);
-    expect(commandLine(berthPid!)).toContain(BERTH);
+    expect(commandLine(berthPid!)).toContain(BERTH_BIN ?? BERTH);
     process.kill(berthPid!, 'SIGTERM');
     const { status, one } = await finished(r);
     expect(status).toBe(0);
@@ -155,7 +155,8 @@ describe.skipIf(nsProblem || ttyProblem)('berth in a terminal: the one service g
     r.write('exit 0\n');
     expect((await r.exited).status).toBe(0);
     const loaders = r.events('preloaded').map((l) => l.argv as string[]);
-    expect(loaders.map((argv) => argv[0])).toEqual([BERTH, `${FIXTURES}/pid1/tty-probe.mjs`]);
+    // the executable takes no node options from NODE_OPTIONS at all (execArgvExtension: none)
+    expect(loaders.map((argv) => argv[0])).toEqual([...(BERTH_BIN ? [] : [BERTH]), `${FIXTURES}/pid1/tty-probe.mjs`]);
   });
 
   it('sends Ctrl-C to a service that is no shell, never to berth: it exits 130', async () => {
