@@ -1,6 +1,7 @@
 // `health.listen`: GET /livez and GET /readyz for Kubernetes httpGet probes, and nothing else.
 // Small limits everywhere: it must never become the thing that takes the container down.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 export interface HealthState {
   ready: boolean;
@@ -37,7 +38,7 @@ export async function startHealthServer(opts: HealthOptions): Promise<HealthServ
     },
     (req, res) => respond(req, res, opts.state),
   );
-  server.maxConnections = MAX_CONNECTIONS;
+  makeRoomForNewcomers(server);
   server.on('clientError', (_e, socket) => socket.destroy()); // bad or slow requests: no answer, no echo
   return new Promise((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
@@ -55,6 +56,37 @@ export async function startHealthServer(opts: HealthOptions): Promise<HealthServ
       });
     });
   });
+}
+
+/**
+ * At most MAX_CONNECTIONS open, but a new client always gets in: at the cap the connection
+ * idle the longest (between two keep-alive requests), else the oldest, is closed for it.
+ * A refused newcomer (server.maxConnections) let 64 polite keep-alive clients lock every
+ * real probe out for ever.
+ */
+function makeRoomForNewcomers(server: import('node:http').Server): void {
+  const open = new Map<Socket, { busy: boolean; since: number }>(); // insertion order: oldest first
+  server.on('connection', (socket: Socket) => {
+    if (open.size >= MAX_CONNECTIONS) evictOne(open);
+    open.set(socket, { busy: false, since: Date.now() });
+    socket.once('close', () => open.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const c = open.get(req.socket);
+    if (!c) return;
+    c.busy = true;
+    res.once('finish', () => Object.assign(c, { busy: false, since: Date.now() }));
+  });
+}
+
+function evictOne(open: Map<Socket, { busy: boolean; since: number }>): void {
+  let victim: Socket | undefined;
+  let since = Infinity;
+  for (const [s, c] of open) if (!c.busy && c.since < since) [victim, since] = [s, c.since];
+  victim ??= open.keys().next().value;
+  if (!victim) return;
+  open.delete(victim);
+  victim.destroy();
 }
 
 function respond(req: IncomingMessage, res: ServerResponse, state: () => HealthState): void {
