@@ -3,6 +3,7 @@ import type { ServicePlan } from '../types.js';
 import { exitStatus, type Child, type ExitInfo } from '../process/child.js';
 import { decideRestart } from './restart.js';
 import type { Runner } from './runner.js';
+import { leftoversMessage, outputLeftovers } from './leftovers.js';
 import { waitReady } from '../readiness/probes/index.js';
 import { diagnoseDaemonized, diagnoseNotReady } from '../readiness/diagnose.js';
 
@@ -58,8 +59,9 @@ export class Service {
     const relayed = runner.relayOutput(plan.name, child, (line) => this.lineListeners.forEach((l) => l(line)));
     void child.exited.then(async (info) => {
       this.readyAbort?.abort();
-      // its output is not lost: the exit event follows the last line
-      await Promise.race([relayed, new Promise((r) => setTimeout(r, 200))]);
+      // its output is not lost: the exit event follows the last line; a helper it left holding its output is named
+      const left = await outputLeftovers(child, relayed, false);
+      if (left) runner.log.warn('service.leftovers', { service: plan.name, pids: left.map((l) => l.pid), commands: left.map((l) => l.command) }, leftoversMessage('service', plan.name, left));
       this.onExit(info, child);
     });
     void this.watchReadiness(child);

@@ -2,6 +2,7 @@
 import type { TaskPlan } from '../types.js';
 import { exitStatus, spawnChild, type Child, type ExitInfo } from '../process/child.js';
 import type { Runner } from './runner.js';
+import { leftoversMessage, outputLeftovers } from './leftovers.js';
 
 export const TIMEOUT_STATUS = 124;
 const PROGRESS_EVERY_MS = 30_000;
@@ -72,7 +73,9 @@ async function runOnce(task: TaskPlan, runner: Runner, attempt: number, control:
   clearTimeout(killTimer);
   // a task's leftovers in its group would hold the pipes open; they go with it
   child.signalGroup('SIGKILL');
-  await relayed;
+  // one in a session of its own would too: the task ended when its process did
+  const left = await outputLeftovers(child, relayed, true);
+  if (left) log.warn('task.leftovers', { task: task.name, pids: left.map((l) => l.pid), commands: left.map((l) => l.command) }, leftoversMessage('task', task.name, left));
   control.onChild(undefined);
   return report(task, runner, info, started, timedOut, attempt);
 }

@@ -1,6 +1,6 @@
 // The only place in berth that starts a process.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants as fsConstants, mkdtempSync, openSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Socket } from 'node:net';
@@ -165,6 +165,8 @@ export interface Child {
   exited: Promise<ExitInfo>;
   /** send a signal to the child's whole process group; false when it is gone */
   signalGroup(sig: NodeJS.Signals | number): boolean;
+  /** the inodes of its stdout and stderr pipes (empty without real pipes): who else holds them is in /proc */
+  outputInodes: number[];
 }
 
 export interface SpawnOptions {
@@ -258,6 +260,7 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
       stderr: null,
       exited,
       signalGroup: () => false,
+      outputInodes: [],
     };
   }
   addChild(pid);
@@ -267,6 +270,7 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
     stdout: streams.stdout,
     stderr: streams.stderr,
     exited,
+    outputInodes: pipes?.inodes ?? [],
     signalGroup(sig) {
       if (!leader) return kill(pid, sig);
       // the launcher leads a group once it has called setpgid: until then, the pid alone
@@ -313,6 +317,7 @@ function realPipes() {
   const [outRead, outWrite] = out.value;
   const [errRead, errWrite] = err.value;
   return {
+    inodes: [fstatSync(outRead).ino, fstatSync(errRead).ino],
     stdout: { write: outWrite },
     stderr: { write: errWrite },
     /** after spawn: the child has its ends; ours become readable streams */
