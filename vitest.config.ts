@@ -12,6 +12,9 @@ export default defineConfig({
     // two cores: real processes and servers in every file, so keep the fan-out small
     maxWorkers: 2,
     testTimeout: 60_000,
+    // berth as root with a writable /dev would write /dev/termination-log; a test that wants
+    // the report sets its own path (BERTH_TERMINATION_LOG, or terminationLog with this unset)
+    env: { BERTH_TERMINATION_LOG: 'false' },
     hookTimeout: 60_000,
   },
 });

@@ -61,6 +61,17 @@ export interface ServicePlan extends ProcessPlan {
   main: boolean;
   after: string[]; // written plus inferred (presets), all known names
   dirs: DirSpec[];
+  liveness?: LivenessPlan;
+}
+
+/** DESIGN §9: checked while the service runs, once it is ready. */
+export interface LivenessPlan {
+  /** as written; absent: the service's `ready` (a preset may fill that in at preflight) */
+  probe?: Probe;
+  intervalMs: number;
+  timeoutMs: number;
+  /** consecutive failures that make the service unhealthy */
+  failures: number;
 }
 
 export interface Plan {
@@ -68,6 +79,10 @@ export interface Plan {
   baseDir: string; // where relative paths resolved
   readyFile: string | false;
   shutdownTimeoutMs: number;
+  /** §9: unready first, then this long before the stop (0: none) */
+  drainMs: number;
+  /** §9: the termination report's path, or false */
+  terminationLog: string | false;
   log: { format: LogFormat; level: LogLevel };
   waitFor: string[]; // wait-on resources: tcp:host:port, http(s)://, socket:/path, file:/path
   waitTimeoutMs: number;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { expected, quote } from './describe.js';
 import { count, duration, flag, mode, signal, simpleName, text, SIMPLE_NAME, SIMPLE_NAME_RULE } from './scalars.js';
-import { command, envMap, listen, pathList, readyFile, resource, secretName } from './values.js';
+import { command, envMap, listen, pathList, pathOrFalse, readyFile, resource, secretName } from './values.js';
 import { probe } from './probe-field.js';
 import { LOG_FORMATS, LOG_LEVELS, PRESETS, RESTART_POLICIES } from './constants.js';
 
@@ -38,6 +38,11 @@ export const dirSchema = mapping(
   'a directory: { path, owner, mode }',
 );
 
+export const livenessSchema = mapping(
+  { probe: probe.optional(), interval: duration.optional(), timeout: duration.optional(), failures: count.optional() },
+  'a liveness check: { probe, interval, timeout, failures }',
+);
+
 export const serviceSchema = mapping(
   {
     preset: z.enum(PRESETS).optional(),
@@ -56,6 +61,7 @@ export const serviceSchema = mapping(
     after: list(text('a service name'), 'a list of service names').optional(),
     requires: pathList('a path or a list of paths').optional(),
     dirs: list(dirSchema, 'a list of directories').optional(),
+    liveness: livenessSchema.optional(),
   },
   'a service: a mapping of its settings',
 );
@@ -66,6 +72,8 @@ export const configSchema = mapping(
   {
     readyFile: readyFile.optional(),
     shutdownTimeout: duration.optional(),
+    drain: duration.optional(),
+    terminationLog: pathOrFalse.optional(),
     log: mapping({ format: z.enum(LOG_FORMATS).optional(), level: z.enum(LOG_LEVELS).optional() }, 'a mapping like { format: json, level: info }').optional(),
     env: envMap.optional(),
     envFile: pathList('a file name or a list of them').optional(),

@@ -46,6 +46,9 @@ export const readyFile = field({ anyOf: [{ const: false }, { type: 'string', min
   v === false || v === 'false' ? ok(false) : typeof v === 'string' && v !== '' ? ok(v) : fail(expected('a path or false', v)),
 );
 
+/** terminationLog: the same shape, a path or false */
+export const pathOrFalse = readyFile;
+
 export { parseResource, type Resource } from './resource.js';
 
 export const resource = field({ type: 'string', pattern: '^\\s*(?:[Tt][Cc][Pp]:(?://)?(?:\\[[^\\]]+\\]|[^:/]+):\\d+\\s*$|[Hh][Tt][Tt][Pp][Ss]?://.|[Uu][Nn][Ii][Xx]:.|[Ff][Ii][Ll][Ee]:.)' }, parseResource);

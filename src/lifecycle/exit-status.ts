@@ -10,7 +10,18 @@ export interface StopRecord {
 
 export type ShutdownCause =
   | { kind: 'signal'; signal: NodeJS.Signals }
-  | { kind: 'final'; status: number; service: string }
+  | {
+      kind: 'final';
+      status: number;
+      service: string;
+      /** how it ended for good, for the termination report (absent: it exited) */
+      why?: 'exited' | 'gave-up' | 'ready-timeout' | 'unhealthy';
+      code?: number;
+      signal?: NodeJS.Signals;
+      /** what the failing liveness check saw, or how the last run ended */
+      detail?: string;
+      waitedMs?: number;
+    }
   | { kind: 'no-services' };
 
 /**

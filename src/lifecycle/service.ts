@@ -6,15 +6,21 @@ import type { Runner } from './runner.js';
 import { leftoversMessage, outputLeftovers } from './leftovers.js';
 import { waitReady } from '../readiness/probes/index.js';
 import { diagnoseDaemonized, diagnoseNotReady } from '../readiness/diagnose.js';
+import { watchLiveness } from '../readiness/liveness.js';
+import type { ShutdownCause } from './exit-status.js';
 
-export type ServiceState = 'pending' | 'starting' | 'ready' | 'backoff' | 'stopping' | 'exited';
+/** `unhealthy`: its liveness check failed and it is being stopped; `stopped`: by an operator (berth ctl) */
+export type ServiceState = 'pending' | 'starting' | 'ready' | 'unhealthy' | 'backoff' | 'stopping' | 'stopped' | 'exited';
+export type FinalWhy = 'exited' | 'gave-up' | 'ready-timeout' | 'unhealthy';
 
 export interface ServiceHooks {
   onReady(svc: Service): void;
   /** it was ready and is not any more (exited, restarting) */
   onNotReady(svc: Service): void;
   /** it will not come back: berth shuts down with `status` */
-  onFinal(svc: Service, status: number, why: 'exited' | 'gave-up' | 'ready-timeout'): void;
+  onFinal(svc: Service, status: number, why: FinalWhy): void;
+  /** after every change of state: the ready file and /readyz follow from the states */
+  onChange?(svc: Service): void;
 }
 
 export interface StopResult {
@@ -32,6 +38,12 @@ export class Service {
   private lineListeners = new Set<(line: string) => void>();
   private readyAbort: AbortController | undefined;
   private stopped = false;
+  private stopLiveness: (() => void) | undefined;
+  /** this run was ended because its liveness check failed: why */
+  private unhealthy: string | undefined;
+  /** how its last run ended, and what its last failed liveness check saw: for the termination report */
+  lastExit: ExitInfo | undefined;
+  private lastUnhealthy: string | undefined;
 
   constructor(
     readonly plan: ServicePlan,
@@ -59,6 +71,7 @@ export class Service {
     const relayed = runner.relayOutput(plan.name, child, (line) => this.lineListeners.forEach((l) => l(line)));
     void child.exited.then(async (info) => {
       this.readyAbort?.abort();
+      this.stopLiveness?.();
       // its output is not lost: the exit event follows the last line; a helper it left holding its output is named
       const left = await outputLeftovers(child, relayed, false);
       if (left) runner.log.warn('service.leftovers', { service: plan.name, pids: left.map((l) => l.pid), commands: left.map((l) => l.command) }, leftoversMessage('service', plan.name, left));
@@ -101,30 +114,77 @@ export class Service {
 
   private markReady(child: Child): void {
     this.readyAt = Date.now();
-    this.setState('ready', 'probe passed');
     this.runner.log.info('service.ready', { service: this.name, pid: child.pid, afterMs: this.readyAt - (this.startedAt ?? this.readyAt) }, `${this.name} is ready`);
+    this.setState('ready', 'probe passed'); // after service.ready: the last one's makes `ready`
     this.hooks.onReady(this);
+    this.watchLiveness(child);
+  }
+
+  /** §9: checked from now on; failing, it is stopped and its restart policy decides */
+  private watchLiveness(child: Child): void {
+    const { plan, runner } = this;
+    const probe = plan.liveness?.probe ?? plan.ready;
+    if (!plan.liveness || !probe || this.stopped) return;
+    const subscribeLines = (cb: (line: string) => void) => {
+      this.lineListeners.add(cb);
+      return () => this.lineListeners.delete(cb);
+    };
+    this.stopLiveness = watchLiveness({ ...plan.liveness, probe }, { pid: child.pid, cwd: plan.cwd, env: plan.env, subscribeLines }, {
+      onFailure: (why, inARow) => runner.log.debug('liveness.failed', { service: plan.name, failures: inARow, of: plan.liveness!.failures, why }, `${plan.name}: liveness check failed (${inARow} of ${plan.liveness!.failures}): ${why}`),
+      onHealthy: (after) => runner.log.info('service.healthy', { service: plan.name, afterFailures: after }, `${plan.name} passes its liveness check again after ${after} failure(s)`),
+      onUnhealthy: (why, inARow) => {
+        if (this.child !== child || this.stopped) return;
+        const headline = `is unhealthy: ${inARow} liveness check(s) failed in a row, the last: ${why}`;
+        const report = diagnoseNotReady({ service: plan.name, probe, pid: child.pid, lastLines: runner.lastLines(plan.name, 20), waitedMs: Date.now() - (this.readyAt ?? Date.now()), headline });
+        runner.log.error('service.unhealthy', { service: plan.name, pid: child.pid, failures: inARow, why, ...report.fields }, report.msg);
+        this.unhealthy = why;
+        this.lastUnhealthy = why;
+        this.readyAt = undefined;
+        this.setState('unhealthy', `${inARow} liveness check(s) failed: ${why}`);
+        this.hooks.onNotReady(this);
+        void this.endUnhealthy(child);
+      },
+    });
+  }
+
+  /** as a graceful stop: its stop signal (and SIGCONT, it may be stopped), SIGKILL after stopTimeout */
+  private async endUnhealthy(child: Child): Promise<void> {
+    const { plan, runner } = this;
+    runner.log.info('service.stop', { service: plan.name, pid: child.pid, signal: plan.stopSignal, timeoutMs: plan.stopTimeoutMs, reason: 'unhealthy' }, `stopping ${plan.name} with ${plan.stopSignal}: unhealthy`);
+    child.signalGroup(plan.stopSignal);
+    child.signalGroup('SIGCONT');
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([child.exited.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(r, plan.stopTimeoutMs, true)))]);
+    clearTimeout(timer);
+    if (late && !this.stopped) {
+      runner.log.warn('service.kill', { service: plan.name, pid: child.pid, afterMs: plan.stopTimeoutMs }, `${plan.name} did not stop within ${plan.stopTimeoutMs} ms; sending SIGKILL`);
+      child.signalGroup('SIGKILL');
+    }
   }
 
   private onExit(info: ExitInfo, child: Child | undefined): void {
     const { plan, runner } = this;
     const wasReady = this.state === 'ready';
-    const status = exitStatus(info);
+    const unhealthy = this.unhealthy;
+    this.unhealthy = undefined;
+    this.lastExit = info;
+    // an unhealthy run failed, however it ended once told to stop: 69, as §4 says
+    const status = unhealthy !== undefined ? 69 : exitStatus(info);
     this.child = undefined;
     this.readyAt = undefined;
     const how = info.spawnError ? `could not start: ${info.spawnError}` : info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
-    this.setState('exited', how);
-    const fields = { service: plan.name, pid: child?.pid, code: info.code, signal: info.signal, status };
+    this.setState('exited', unhealthy !== undefined ? `unhealthy, then ${how}` : how);
+    const fields = { service: plan.name, pid: child?.pid, code: info.code, signal: info.signal, status, ...(unhealthy !== undefined && { unhealthy: true }) };
     if (this.stopped) return; // stop() reports it
-    (status === 0 ? runner.log.info : runner.log.error).call(runner.log, 'service.exit', fields, `${plan.name} ${how}`);
-    if (status === 0 && child) this.reportDaemonized(child);
+    (status === 0 ? runner.log.info : runner.log.error).call(runner.log, 'service.exit', fields, `${plan.name} ${how}${unhealthy !== undefined ? ' (stopped: unhealthy)' : ''}`);
+    if (status === 0 && child && unhealthy === undefined) this.reportDaemonized(child);
     // what it left in its group (php-fpm's workers, holding its socket) must not outlive it
     child?.signalGroup('SIGKILL');
     if (wasReady) this.hooks.onNotReady(this);
     const decision = decideRestart(plan.restart, status, plan.maxRestarts, this.restarts, Date.now());
     if (!decision.restart) {
       if (decision.reason === 'gave-up') runner.log.error('service.gave-up', { service: plan.name, restarts: plan.maxRestarts, status }, `${plan.name} restarted ${plan.maxRestarts} times within 60 s; giving up`);
-      return this.hooks.onFinal(this, status, decision.reason === 'gave-up' ? 'gave-up' : 'exited');
+      return this.hooks.onFinal(this, status, decision.reason === 'gave-up' ? 'gave-up' : unhealthy !== undefined ? 'unhealthy' : 'exited');
     }
     this.restarts.push(Date.now());
     this.setState('backoff', `restarting in ${decision.delayMs} ms`);
@@ -144,6 +204,7 @@ export class Service {
   async stop(deadline: number): Promise<StopResult> {
     this.stopped = true;
     this.readyAbort?.abort();
+    this.stopLiveness?.();
     const child = this.child;
     if (!child) return { info: undefined, killed: false };
     const { plan, runner } = this;
@@ -170,7 +231,25 @@ export class Service {
   /** the second signal: no grace */
   kill(): void {
     this.stopped = true;
+    this.stopLiveness?.();
     this.child?.signalGroup('SIGKILL');
+  }
+
+  /** What ended berth, when this service did (DESIGN §9's termination report). */
+  finalCause(status: number, why: FinalWhy): ShutdownCause {
+    const info = this.lastExit;
+    const how = info ? (info.signal ? `killed by ${info.signal}` : info.spawnError ? `could not start: ${info.spawnError}` : `exited with code ${info.code}`) : undefined;
+    return {
+      kind: 'final',
+      status,
+      service: this.name,
+      why,
+      ...(info?.code !== undefined && { code: info.code }),
+      ...(info?.signal !== undefined && { signal: info.signal }),
+      ...(why === 'unhealthy' && this.lastUnhealthy !== undefined && { detail: this.lastUnhealthy }),
+      ...(why === 'gave-up' && how !== undefined && { detail: how }),
+      ...(why === 'ready-timeout' && { waitedMs: this.plan.readyTimeoutMs }),
+    };
   }
 
   forward(sig: NodeJS.Signals): boolean {
@@ -180,6 +259,7 @@ export class Service {
   private setState(state: ServiceState, reason: string): void {
     this.state = state;
     this.reason = reason;
+    this.hooks.onChange?.(this);
   }
 }
 

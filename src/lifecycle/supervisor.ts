@@ -7,10 +7,11 @@ import { ensureDirs } from '../preflight/dirs.js';
 import { runTask } from './task.js';
 import { Service } from './service.js';
 import { installSignals } from './signals.js';
-import { removeReadyFile, writeReadyFile } from '../readiness/ready-file.js';
+import { removeReadyFile } from '../readiness/ready-file.js';
+import { ReadyGate } from './ready-gate.js';
+import { causeFields, describeCause, reportEnd, type EndCause } from './end.js';
 import { waitForResources } from './wait-for.js';
 import { startHealthServer } from '../readiness/health.js';
-import { processStartTime } from '../os/proc.js';
 import { shutdownStatus, type ShutdownCause, type StopRecord } from './exit-status.js';
 import type { Runner } from './runner.js';
 import type { Pid1, Pid1Session } from '../pid1/index.js';
@@ -34,6 +35,13 @@ type Outcome = ShutdownCause;
 export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<number> {
   const { log } = deps;
   if (initial.readyFile) removeReadyFile(initial.readyFile);
+  const gate = new ReadyGate(initial, log);
+  let drain: { skip(): void; cancel(): void } | undefined;
+  let cause: EndCause | undefined;
+  const ended = (status: number, why: EndCause) => {
+    cause = why;
+    return status;
+  };
 
   let stopSignal: NodeJS.Signals | undefined;
   let forced = false;
@@ -46,6 +54,12 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
   const removeSignals = installSignals({
     onStop(sig) {
       log.info('signal.received', { signal: sig }, `received ${sig}`);
+      if (drain) {
+        log.info('shutdown.drain.skipped', { signal: sig }, `second signal (${sig}) during the drain: stopping now`);
+        drain.skip();
+        drain = undefined;
+        return;
+      }
       if (stopSignal) {
         forced = true;
         log.warn('shutdown.forced', { signal: sig }, `second signal (${sig}) during shutdown: killing everything now`);
@@ -64,6 +78,21 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
         }, initial.shutdownTimeoutMs);
       }
       stopWaiters.forEach((w) => w());
+      // §9: unready at once, everything running for the drain, then the stop
+      if (services.length > 0 && initial.drainMs > 0 && !decide.settled) {
+        gate.drain();
+        log.info('shutdown.drain', { signal: sig, drainMs: initial.drainMs }, `${sig}: not ready any more; stopping in ${initial.drainMs} ms (a second signal stops now)`);
+        const timer = setTimeout(() => drain?.skip(), initial.drainMs);
+        drain = {
+          skip() {
+            clearTimeout(timer);
+            drain = undefined;
+            decide.resolve({ kind: 'signal', signal: sig });
+          },
+          cancel: () => clearTimeout(timer),
+        };
+        return;
+      }
       decide.resolve({ kind: 'signal', signal: sig });
     },
     onForward(sig) {
@@ -74,46 +103,56 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
   const pid1 = deps.pid1?.start({ log, isOwnChild });
 
   let health: { close(): Promise<void> } | undefined;
-  try {
+  const status = await (async () => { try {
     const preflightAbort = new AbortController();
     const unhookPreflight = onStop(stopWaiters, () => preflightAbort.abort());
     const checked = await checkBeforeStart(initial, log, preflightAbort.signal);
     unhookPreflight();
     if (stopSignal) return 0;
-    if (typeof checked === 'number') return checked;
+    if (typeof checked === 'number') return ended(checked, { kind: 'not-started', status: checked, reason: 'preflight found problems' });
     if (stopSignal) return 0;
     const { plan, users } = checked;
     const runner = makeRunner(plan, deps, users, () => stopSignal !== undefined, stopWaiters, pid1);
     // /livez answers from here on, so a long migration is not taken for a dead pod
     if (plan.health) {
       try {
-        health = await startHealthServer({ ...plan.health, state: () => healthState(services) });
+        health = await startHealthServer({ ...plan.health, state: () => gate.health() });
       } catch (e) {
         const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is already in use' : (e as Error).message;
         log.error('health.failed', { listen: `${plan.health.host}:${plan.health.port}` }, `cannot serve health.listen ${plan.health.host}:${plan.health.port}: ${why}; nothing started`);
-        return 78;
+        return ended(78, { kind: 'not-started', status: 78, reason: `cannot serve health.listen: ${why}` });
       }
     }
 
     const waited = await waitForDependencies(plan, log, stopWaiters);
     if (stopSignal) return 0;
-    if (waited !== 0) return waited;
+    if (waited !== 0) return ended(waited, { kind: 'not-started', status: waited, reason: 'waitFor timed out' });
 
     for (const task of plan.tasks) {
       if (stopSignal) break;
       const outcome = await runTask(task, runner, { onChild: (c) => (currentTask = c), stopping: () => stopSignal !== undefined });
-      if (outcome.failedWith !== undefined) return outcome.failedWith;
+      if (outcome.failedWith !== undefined) {
+        const why: EndCause = { kind: 'task', task: task.name, status: outcome.failedWith, reason: outcome.reason };
+        log.info('shutdown.done', { status: outcome.failedWith, ...causeFields(why) }, `berth exits with ${outcome.failedWith}: ${describeCause(why)}`);
+        return ended(outcome.failedWith, why);
+      }
     }
     if (stopSignal) return 0; // the task that saw the signal succeeded, or there was none
 
-    const outcome = await runServices(plan, runner, deps, decide, (s) => (services = s));
+    const outcome = await runServices(plan, runner, deps, decide, gate, (s) => (services = s));
+    cause = outcome;
     return await shutdown(plan, services, outcome, runner, pid1, () => forced);
   } finally {
+    drain?.cancel();
+    drain = undefined;
     clearTimeout(taskDeadline);
     await health?.close();
     removeSignals();
     pid1?.stop();
-  }
+  } })();
+  const why = cause ?? (stopSignal ? { kind: 'signal' as const, signal: stopSignal } : undefined);
+  if (why) reportEnd(initial, log, (n, k) => deps.relay.lastLines(n, k), status, why);
+  return status;
 }
 
 /** §3 step 2: the written `dirs` first (nginx -t needs its own), then every check at once */
@@ -147,44 +186,26 @@ async function waitForDependencies(plan: Plan, log: EventLog, stopWaiters: Set<(
   return 0;
 }
 
-async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, decide: Deferred<Outcome>, publish: (s: Service[]) => void): Promise<Outcome> {
+async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, decide: Deferred<Outcome>, gate: ReadyGate, publish: (s: Service[]) => void): Promise<Outcome> {
   const { log } = deps;
   if (plan.services.length === 0) return { kind: 'no-services' };
   if (decide.settled) return decide.promise; // a signal came before the first service
   const readyWaiters = new Map<string, Deferred<void>>(plan.services.map((s) => [s.name, deferred<void>()]));
-  // read /proc once, now: the ready file is written the moment the last service is ready
-  const startTime = plan.readyFile ? (processStartTime(process.pid) ?? 0) : 0;
-  const writeReady = () => {
-    if (!services.every((s) => s.state === 'ready')) return;
-    const readyAt = Date.now();
-    if (plan.readyFile) {
-      const written = writeReadyFile(plan.readyFile, {
-        pid: process.pid,
-        startTime,
-        readyAt,
-        services: Object.fromEntries(services.map((s) => [s.name, { pid: s.child?.pid ?? 0, readyAt: s.readyAt ?? readyAt }])),
-      });
-      // berth health will fail for ever: say why, once, where the logs are read
-      if (!written.ok) log.warn('ready.file', { readyFile: plan.readyFile, error: written.error }, written.error);
-    }
-    log.info('ready', { services: services.map((s) => s.name), readyFile: plan.readyFile || undefined }, `all ${services.length} service(s) ready`);
-  };
   const services: Service[] = plan.services.map(
     (sp) =>
       new Service(sp, runner, {
         onReady(svc) {
           readyWaiters.get(svc.name)!.resolve();
-          writeReady();
         },
-        onNotReady() {
-          if (plan.readyFile) removeReadyFile(plan.readyFile);
-        },
-        onFinal(svc, status) {
-          decide.resolve({ kind: 'final', status, service: svc.name });
+        onNotReady() {},
+        onChange: () => gate.update(),
+        onFinal(svc, status, why) {
+          decide.resolve(svc.finalCause(status, why));
         },
       }, { foreground: deps.foreground !== undefined }),
   );
   publish(services);
+  gate.watch(services);
   for (const svc of services) {
     const deps = svc.plan.after.map((n) => readyWaiters.get(n)!.promise);
     if (deps.length === 0) svc.start();
@@ -209,7 +230,7 @@ async function shutdown(plan: Plan, services: Service[], outcome: Outcome, runne
     await pid1!.endAdopted(Math.max(500, deadline - Date.now()));
   }
   const status = shutdownStatus(outcome, records, forced());
-  log.info('shutdown.done', { status, durationMs: Date.now() - started, reason: outcome.kind === 'final' ? `${outcome.service} ended` : outcome.kind === 'signal' ? outcome.signal : 'no services' }, `berth exits with ${status}`);
+  log.info('shutdown.done', { status, durationMs: Date.now() - started, reason: outcome.kind === 'final' ? `${outcome.service} ended` : outcome.kind === 'signal' ? outcome.signal : 'no services', ...causeFields(outcome) }, `berth exits with ${status}: ${describeCause(outcome)}`);
   return status;
 }
 
@@ -260,13 +281,6 @@ function foregroundOf(name: string, launcher: Launcher, log: EventLog): Foregrou
  */
 function passThrough(plan: Plan, p: ProcessPlan): boolean {
   return plan.log.format === 'raw' && plan.secretValues.length === 0 && (p as ServicePlan).ready?.kind !== 'log';
-}
-
-function healthState(services: Service[]) {
-  return {
-    ready: services.length > 0 && services.every((s) => s.state === 'ready'),
-    services: Object.fromEntries(services.map((s) => [s.name, { state: s.state, ready: s.state === 'ready' }])),
-  };
 }
 
 function onStop(waiters: Set<() => void>, fn: () => void): () => void {

@@ -6,6 +6,9 @@ export const DEFAULTS = {
   waitTimeoutMs: 60_000,
   stopTimeoutMs: 8_000,
   shutdownTimeoutMs: 9_000,
+  drainMs: 0,
+  /** Kubernetes shows it in `kubectl describe pod`; used only where its directory may be written */
+  terminationLog: '/dev/termination-log',
   restart: 'never' as RestartPolicy,
   maxRestarts: 5,
   retries: 0,

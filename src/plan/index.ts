@@ -40,6 +40,13 @@ function waitOnResource(r: Resource, dir: string): string {
   return r.url;
 }
 
+/** BERTH_TERMINATION_LOG (a path or "false") beats the file, as BERTH_READY_FILE does. */
+function terminationLogOf(fromEnv: string | undefined, written: string | false | undefined, dir: string, cwd: string): string | false {
+  if (fromEnv !== undefined && fromEnv.trim() !== '') return ['false', '0', 'no', 'off'].includes(fromEnv.trim().toLowerCase()) ? false : path.resolve(cwd, fromEnv);
+  if (written === false) return false;
+  return written === undefined ? DEFAULTS.terminationLog : path.resolve(dir, written);
+}
+
 /** Throws ConfigError (78) for what the config got wrong, UsageError (64) for the command line. */
 export function buildPlan(loaded: LoadedConfig | undefined, options: PlanOptions): Plan {
   const cwd = options.baseDir;
@@ -62,6 +69,8 @@ export function buildPlan(loaded: LoadedConfig | undefined, options: PlanOptions
     baseDir: dir,
     readyFile: flags.readyFile ?? fromEnv.readyFile ?? fileReady ?? defaultReadyFile(options.uid ?? process.getuid?.() ?? 0),
     shutdownTimeoutMs: config?.shutdownTimeout ?? DEFAULTS.shutdownTimeoutMs,
+    drainMs: config?.drain ?? DEFAULTS.drainMs,
+    terminationLog: terminationLogOf(options.env.BERTH_TERMINATION_LOG, config?.terminationLog, dir, cwd),
     log: {
       format: flags.logFormat ?? fromEnv.logFormat ?? config?.log?.format ?? (options.stdoutIsTTY ? 'pretty' : 'json'),
       level: flags.logLevel ?? fromEnv.logLevel ?? config?.log?.level ?? DEFAULTS.logLevel,

@@ -10,6 +10,7 @@ import { oneOf } from '../config/describe.js';
 import { DEFAULTS } from './defaults.js';
 import { presetArgv, presetStopSignal, type FindProgram } from './preset-command.js';
 import { nameFromProgram, processPlan, resolveProbe, toArgv, type PlanContext } from './process.js';
+import { planLiveness } from './liveness.js';
 import { serviceFlags, type ParsedOverrides, type PlanOverrides } from './overrides.js';
 
 export interface ServiceInputs {
@@ -33,7 +34,7 @@ function chooseMain(ctx: PlanContext, entries: [string, ServiceConfig][], inputs
   throw new UsageError(`${oneOf(asked, 'and')} given, but ${has}; mark the one it is for with main: true`);
 }
 
-function planService(ctx: PlanContext, name: string, s: ServiceConfig, main: boolean, inputs: ServiceInputs): ServicePlan | Problem {
+function planService(ctx: PlanContext, name: string, s: ServiceConfig, main: boolean, inputs: ServiceInputs): ServicePlan | Problem | Problem[] {
   const keyPath = ['services', name];
   const written = ctx.loaded?.config.services?.[name] !== undefined; // not the one made from the command
   const replaced = main && inputs.cmdArgs !== undefined && inputs.cmdArgs.length > 0;
@@ -59,6 +60,11 @@ function planService(ctx: PlanContext, name: string, s: ServiceConfig, main: boo
   };
   if (s.preset) plan.preset = s.preset;
   if (ready) plan.ready = ready;
+  if (s.liveness) {
+    const l = planLiveness(name, s.liveness, { ready: ready !== undefined, preset: s.preset === 'php-fpm' }, (p) => resolveProbe(p, ctx.dir), ctx.loaded);
+    if (Array.isArray(l)) return l;
+    plan.liveness = l;
+  }
   return plan;
 }
 
@@ -73,7 +79,8 @@ export function planServices(ctx: PlanContext, inputs: ServiceInputs): ServicePl
   const services: ServicePlan[] = [];
   for (const [name, s] of entries) {
     const r = planService(ctx, name, s, name === main, inputs);
-    if ('message' in r) problems.push(r);
+    if (Array.isArray(r)) problems.push(...r);
+    else if ('message' in r) problems.push(r);
     else services.push(r);
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -333,3 +333,54 @@ function realPipes() {
 }
 
 const readEnd = (fd: number) => new Socket({ fd, readable: true, writable: false });
+
+export interface CheckRun {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  /** the last bytes of its output, for a report */
+  tail: string;
+  timedOut: boolean;
+  spawnError?: string;
+}
+
+const CHECK_TAIL_BYTES = 1024;
+
+/**
+ * One liveness check command (DESIGN §9): in a process group of its own, so that past its
+ * timeout, or once it has exited, the whole group is ended and nothing it started is left behind.
+ */
+export function runCheckCommand(argv: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<CheckRun> {
+  const [file, ...args] = argv;
+  return new Promise((resolve) => {
+    let sub: ChildProcess;
+    try {
+      sub = spawn(file!, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, windowsHide: true });
+    } catch (err) {
+      return resolve({ exitCode: undefined, signal: undefined, tail: '', timedOut: false, spawnError: (err as NodeJS.ErrnoException).code ?? String(err) });
+    }
+    let tail = Buffer.alloc(0);
+    const keep = (b: Buffer) => (tail = Buffer.concat([tail, b]).subarray(-CHECK_TAIL_BYTES));
+    sub.stdout!.on('data', keep);
+    sub.stderr!.on('data', keep);
+    let timedOut = false;
+    const endGroup = () => sub.pid !== undefined && kill(-sub.pid, 'SIGKILL');
+    const onTimeout = () => {
+      timedOut = true;
+      endGroup();
+    };
+    const timer = setTimeout(onTimeout, opts.timeoutMs);
+    opts.signal?.addEventListener('abort', onTimeout, { once: true });
+    const finish = (r: Omit<CheckRun, 'tail' | 'timedOut'>) => {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onTimeout);
+      endGroup(); // `sleep 60 &` in a check must not outlive it
+      sub.stdout!.destroy();
+      sub.stderr!.destroy();
+      resolve({ ...r, tail: tail.toString('utf8'), timedOut });
+    };
+    sub.once('error', (err: NodeJS.ErrnoException) => {
+      if (sub.pid === undefined) finish({ exitCode: undefined, signal: undefined, spawnError: err.code ?? err.message });
+    });
+    sub.once('exit', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }));
+  });
+}

@@ -17,6 +17,8 @@ export interface NotReadyInput {
   pid: number;
   lastLines: string[];
   waitedMs: number;
+  /** what happened, for the message; default "not ready after 60s" (liveness: "unhealthy: …") */
+  headline?: string;
 }
 
 export function diagnoseNotReady(input: NotReadyInput): Diagnosis {
@@ -28,7 +30,7 @@ export function diagnoseNotReady(input: NotReadyInput): Diagnosis {
   const parts = [target.summary, treeHint(service, pid, tree.available, tree.processes, held, target)];
   if (sockets.unreadable.length) parts.push(`berth could not read the sockets of pid ${sockets.unreadable.join(', ')} (another user; needs CAP_SYS_PTRACE)`);
   return {
-    msg: `${service} not ready after ${formatElapsed(waitedMs)}: ${parts.filter(Boolean).join('; ')}`,
+    msg: `${service} ${input.headline ?? `not ready after ${formatElapsed(waitedMs)}`}: ${parts.filter(Boolean).join('; ')}`,
     fields: {
       probe: describeProbe(probe),
       waitedMs,

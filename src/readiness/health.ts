@@ -5,7 +5,9 @@ import type { Socket } from 'node:net';
 
 export interface HealthState {
   ready: boolean;
-  services: Record<string, { state: string; ready: boolean }>;
+  /** berth is stopping and keeps running a while first (drain): not ready, on purpose */
+  draining?: boolean;
+  services: Record<string, { state: string; ready: boolean; reason?: string }>;
 }
 
 export interface HealthOptions {
@@ -103,9 +105,9 @@ function respond(req: IncomingMessage, res: ServerResponse, state: () => HealthS
   } catch {
     return send(res, 503, { status: 'unknown' }); // a bug in the caller must not crash PID 1
   }
-  // only names and states: never commands, env or output
-  const services = Object.fromEntries(Object.entries(s.services).map(([name, v]) => [name, { state: String(v.state), ready: Boolean(v.ready) }]));
-  send(res, s.ready ? 200 : 503, { status: s.ready ? 'ready' : 'not ready', services });
+  // only names, states and berth's own reasons: never commands, env or output
+  const services = Object.fromEntries(Object.entries(s.services).map(([name, v]) => [name, { state: String(v.state), ready: Boolean(v.ready), ...(v.reason !== undefined && { reason: String(v.reason).slice(0, 200) }) }]));
+  send(res, s.ready ? 200 : 503, { status: s.ready ? 'ready' : s.draining ? 'draining' : 'not ready', services });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
