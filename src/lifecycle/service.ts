@@ -131,6 +131,7 @@ export class Service {
     };
     this.stopLiveness = watchLiveness({ ...plan.liveness, probe }, { pid: child.pid, cwd: plan.cwd, env: plan.env, subscribeLines }, {
       onFailure: (why, inARow) => runner.log.debug('liveness.failed', { service: plan.name, failures: inARow, of: plan.liveness!.failures, why }, `${plan.name}: liveness check failed (${inARow} of ${plan.liveness!.failures}): ${why}`),
+      onPass: () => runner.log.trace('liveness.passed', { service: plan.name }, `${plan.name}: liveness check passed`),
       onHealthy: (after) => runner.log.info('service.healthy', { service: plan.name, afterFailures: after }, `${plan.name} passes its liveness check again after ${after} failure(s)`),
       onUnhealthy: (why, inARow) => {
         if (this.child !== child || this.stopped) return;

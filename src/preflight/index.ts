@@ -6,6 +6,7 @@ import { resolveUser } from '../os/users.js';
 import { inspectPresets } from '../presets/index.js';
 import { maskSecrets, orderServices, shellWarnings } from '../plan/index.js';
 import { exists, isDir } from './fs-checks.js';
+import { livenessWarnings } from '../plan/liveness.js';
 
 export type ProblemKind = 'cwd' | 'requires' | 'not-found' | 'not-executable' | 'user' | 'preset' | 'order' | 'dirs';
 
@@ -42,6 +43,8 @@ export async function preflight(plan: Plan, opts: { signal?: AbortSignal } = {})
     for (const message of shellWarnings(p)) warnings.push({ name: p.name, message });
   }
   for (const s of services) {
+    for (const message of livenessWarnings(s.liveness)) warnings.push({ name: s.name, message });
+    if (s.liveness && !s.liveness.probe && !s.ready) problems.push({ kind: 'preset', name: s.name, message: 'liveness has no probe: the preset found no ready probe to use; give liveness.probe or ready' });
     for (const d of s.dirs) if (d.owner && !resolveUser(d.owner)) problems.push({ kind: 'user', name: s.name, message: `dirs ${d.path}: owner "${d.owner}" is not a known user (see /etc/passwd)` });
   }
   // messages name paths and commands, where an interpolated secret may sit

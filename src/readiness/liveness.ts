@@ -10,6 +10,8 @@ export interface LivenessHooks {
   onUnhealthy(why: string, inARow: number): void;
   /** a check passed after failures */
   onHealthy(afterFailures: number): void;
+  /** any check passed (logged at trace) */
+  onPass?(): void;
 }
 
 export interface LivenessOptions extends CheckContext {
@@ -48,6 +50,7 @@ export function watchLiveness(plan: LivenessPlan & { probe: Probe }, opts: Liven
     }
     if (stopped) return;
     if (result.ok) {
+      hooks.onPass?.();
       if (inARow > 0) hooks.onHealthy(inARow);
       inARow = 0;
     } else {
