@@ -115,7 +115,7 @@ export class Service {
   private markReady(child: Child): void {
     this.readyAt = Date.now();
     this.runner.log.info('service.ready', { service: this.name, pid: child.pid, afterMs: this.readyAt - (this.startedAt ?? this.readyAt) }, `${this.name} is ready`);
-    this.setState('ready', 'probe passed'); // after service.ready: the last one's makes `ready`
+    this.setState('ready', this.plan.ready ? 'its ready probe passed' : 'started (it has no ready probe)'); // after service.ready: the last one's makes `ready`
     this.hooks.onReady(this);
     this.watchLiveness(child);
   }

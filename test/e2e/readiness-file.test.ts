@@ -174,7 +174,7 @@ describe('health.listen', () => {
     expect(before.status).toBe(503);
     expect(JSON.parse(before.body)).toEqual({
       status: 'not ready',
-      services: { 'php-fpm': { state: 'starting', ready: false }, nginx: { state: 'pending', ready: false } },
+      services: { 'php-fpm': { state: 'starting', ready: false, reason: 'waiting for its unix probe' }, nginx: { state: 'pending', ready: false, reason: 'waiting for its turn' } },
     });
     for (const path of ['/', '/metrics', '/env', '/readyz/x', '/livez/../env', `/${SECRET}`, '/debug/pprof']) {
       const r = await ask(path);
@@ -188,7 +188,7 @@ describe('health.listen', () => {
     expect(after.status).toBe(200);
     expect(JSON.parse(after.body)).toEqual({
       status: 'ready',
-      services: { 'php-fpm': { state: 'ready', ready: true }, nginx: { state: 'ready', ready: true } },
+      services: { 'php-fpm': { state: 'ready', ready: true, reason: 'its ready probe passed' }, nginx: { state: 'ready', ready: true, reason: 'its ready probe passed' } },
     });
     expect((await ask('/livez')).status).toBe(200);
     expect((await ask('/readyz?verbose=1')).status).toBe(200);
