@@ -1,6 +1,6 @@
 // DESIGN §9's termination report, for each way berth ends: exit status, cause, last lines,
 // masked, at most 4 KiB, written without following a link; shutdown.done carries the cause.
-import { lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBerth, tempDir } from '../helpers/berth.js';
 import { places } from '../fixtures/e2e-readiness/helpers.js';
@@ -38,9 +38,10 @@ describe('the termination report, for each way berth ends', () => {
   });
 
   it('not ready in time', async () => {
-    const r = await end({ services: { app: { command: node("console.log('warming up'); setInterval(() => {}, 1000)"), ready: 'tcp:1', readyTimeout: '500ms' } } });
+    // sh prints at once: its line is in before the deadline however loaded the machine
+    const r = await end({ services: { app: { command: ['sh', '-c', 'echo warming up; exec sleep 60'], ready: 'tcp:1', readyTimeout: '1500ms' } } });
     expect(r.code).toBe(69);
-    expect(r.report()).toBe('berth exited with 69: service app not ready after 500ms\nlast lines of app:\nwarming up\n');
+    expect(r.report()).toBe('berth exited with 69: service app not ready after 1.5s\nlast lines of app:\nwarming up\n');
     expect(r.done).toMatchObject({ status: 69, cause: 'ready-timeout', service: 'app' });
   });
 
@@ -86,7 +87,7 @@ describe('what the report holds', () => {
     expect(text.endsWith('password is ***\n')).toBe(true);
   });
 
-  it('never follows a link at its path: the link is left alone and the report not written', async () => {
+  it('never follows a link at its path: the link is replaced by the report, its target untouched', async () => {
     const p = place();
     mkdirSync(p.at('elsewhere'));
     const victim = p.at('elsewhere/victim');
@@ -96,9 +97,31 @@ describe('what the report holds', () => {
     const r = await runBerth(['-c', p.config({ readyFile: p.readyFile, terminationLog: link, services: { app: { command: node('process.exit(4)') } } })], { cwd: p.dir, env: { BERTH_TERMINATION_LOG: undefined } });
     expect(r.code).toBe(4);
     expect(readFileSync(victim, 'utf8')).toBe('untouched\n');
-    expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(readlinkSync(link)).toBe(victim);
-    expect(r.events('termination.log')[0]).toMatchObject({ level: 'warn', path: link });
+    expect(lstatSync(link).isFile()).toBe(true);
+    expect(readFileSync(link, 'utf8')).toBe('berth exited with 4: service app exited with code 4\n');
+  });
+
+  it("a directory another user may write is refused, with a warning; berth's status is unchanged", async () => {
+    const p = place();
+    const open = p.at('open');
+    mkdirSync(open, { mode: 0o777 });
+    chmodSync(open, 0o777);
+    const r = await runBerth(['-c', p.config({ readyFile: p.readyFile, terminationLog: `${open}/report`, services: { app: { command: node('process.exit(4)') } } })], { cwd: p.dir, env: { BERTH_TERMINATION_LOG: undefined } });
+    expect(r.code).toBe(4);
+    expect(existsSync(`${open}/report`)).toBe(false);
+    expect(r.events('termination.log')[0]).toMatchObject({ level: 'warn', path: `${open}/report` });
+  });
+
+  it("the kubelet's bind-mounted file (a rename onto it fails): written in place", async () => {
+    const p = place();
+    const host = p.at('host-side-file'); // what the kubelet reads after the container ends
+    writeFileSync(host, '');
+    const inContainer = p.at('termination-log');
+    writeFileSync(inContainer, '');
+    const wrap = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', host, inContainer];
+    const r = await runBerth(['-c', p.config({ readyFile: p.readyFile, terminationLog: inContainer, services: { app: { command: node("console.log('bye'); process.exit(6)") } } })], { cwd: p.dir, env: { BERTH_TERMINATION_LOG: undefined }, wrap });
+    expect(r.code, r.stderr).toBe(6);
+    expect(readFileSync(host, 'utf8')).toBe('berth exited with 6: service app exited with code 6\nlast lines of app:\nbye\n');
   });
 
   it('terminationLog: false writes nothing; BERTH_TERMINATION_LOG chooses the path over the file', async () => {
