@@ -1,6 +1,6 @@
 // The only place in berth that starts a process.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readFileSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Socket } from 'node:net';
@@ -33,9 +33,16 @@ export interface CaptureOptions {
 }
 
 const FORCE_KILL_AFTER_MS = 5000;
+/** after the helper exited: how long output its leftovers hold open may still be read */
+const CLOSE_GRACE_MS = 200;
+/** kept of each stream of a helper's output; the rest is dropped (nginx -T of a large config fits) */
+export const CAPTURE_LIMIT_BYTES = 4 << 20;
 
 /**
  * Run a short helper command (php-fpm -tt, nginx -T, an exec probe) and capture its output.
+ * It runs in a process group of its own; when it exits, or is timed out or aborted, the
+ * whole group is killed, and its result never waits for a process it left holding its
+ * output: a probe's `sleep 25 &` cannot outlive the probe nor the readyTimeout it serves.
  * node:child_process, not execa: loading execa cost more than the command it ran.
  */
 export async function captureCommand(argv: string[], opts: CaptureOptions = {}): Promise<Captured> {
@@ -51,12 +58,12 @@ export async function captureCommand(argv: string[], opts: CaptureOptions = {}):
 function capture(argv: string[], opts: CaptureOptions, files: OutputFiles | undefined): Promise<Captured> {
   const [file, ...args] = argv;
   const stdio: StdioOptions = files ? ['ignore', files.stdout, files.stderr] : ['ignore', 'pipe', 'pipe'];
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
+  const stdout = boundedBuffer(CAPTURE_LIMIT_BYTES);
+  const stderr = boundedBuffer(CAPTURE_LIMIT_BYTES);
   return new Promise((resolve) => {
     let sub: ChildProcess;
     try {
-      sub = spawn(file!, args, { cwd: opts.cwd, env: opts.env, stdio, windowsHide: true });
+      sub = spawn(file!, args, { cwd: opts.cwd, env: opts.env, stdio, windowsHide: true, detached: true });
     } catch (err) {
       resolve({ exitCode: undefined, signal: undefined, stdout: '', stderr: '', spawnError: (err as NodeJS.ErrnoException).code ?? String(err) });
       return;
@@ -65,44 +72,69 @@ function capture(argv: string[], opts: CaptureOptions, files: OutputFiles | unde
     }
     sub.stdout?.on('data', (b: Buffer) => stdout.push(b));
     sub.stderr?.on('data', (b: Buffer) => stderr.push(b));
+    const group = (sig: NodeJS.Signals) => sub.pid !== undefined && kill(-sub.pid, sig);
     let force: NodeJS.Timeout | undefined;
+    let exited = false;
     const stop = () => {
-      if (sub.exitCode !== null || sub.signalCode !== null || force) return;
-      sub.kill('SIGTERM');
-      force = setTimeout(() => sub.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
+      if (exited || force) return;
+      group('SIGTERM');
+      force = setTimeout(() => group('SIGKILL'), FORCE_KILL_AFTER_MS);
     };
+    // its result is no longer wanted: no grace
+    const abort = () => (exited ? undefined : group('SIGKILL'));
     const timer = opts.timeoutMs ? setTimeout(stop, opts.timeoutMs) : undefined;
-    opts.signal?.addEventListener('abort', stop, { once: true });
-    if (opts.signal?.aborted) stop();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    if (opts.signal?.aborted) abort();
     let settled = false;
     const finish = (r: () => Captured) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(force);
-      opts.signal?.removeEventListener('abort', stop);
+      opts.signal?.removeEventListener('abort', abort);
       resolve(r());
     };
     sub.on('error', (err: NodeJS.ErrnoException) => {
       if (sub.pid === undefined) finish(() => ({ exitCode: undefined, signal: undefined, stdout: '', stderr: '', spawnError: err.code ?? err.message }));
     });
-    // with files, the process's own exit is the end; with pipes, the end of its output too
-    // (unless it was killed: a grandchild may hold the pipes open)
     sub.once('exit', (code, signal) => {
-      if (files || force) {
+      exited = true;
+      group('SIGKILL'); // what it left in its group goes with it
+      if (files) return done(code, signal);
+      // what it wrote before exiting is read; a process in a session of its own holding the pipes is not waited for
+      const grace = setTimeout(() => {
         sub.stdout?.destroy();
         sub.stderr?.destroy();
         done(code, signal);
-      } else sub.once('close', () => done(code, signal));
+      }, CLOSE_GRACE_MS);
+      sub.once('close', () => {
+        clearTimeout(grace);
+        done(code, signal);
+      });
     });
     const done = (code: number | null, signal: NodeJS.Signals | null) =>
       finish(() => ({
         exitCode: code ?? undefined,
         signal: signal ?? undefined,
-        stdout: files ? files.read('stdout') : Buffer.concat(stdout).toString('utf8'),
-        stderr: files ? files.read('stderr') : Buffer.concat(stderr).toString('utf8'),
+        stdout: files ? files.read('stdout') : stdout.text(),
+        stderr: files ? files.read('stderr') : stderr.text(),
       }));
   });
+}
+
+/** Keeps the first limit bytes pushed into it. */
+function boundedBuffer(limit: number) {
+  const parts: Buffer[] = [];
+  let size = 0;
+  return {
+    push(b: Buffer) {
+      if (size >= limit) return;
+      const kept = b.length > limit - size ? b.subarray(0, limit - size) : b;
+      parts.push(kept);
+      size += kept.length;
+    },
+    text: () => Buffer.concat(parts).toString('utf8'),
+  };
 }
 
 interface OutputFiles {
@@ -141,10 +173,15 @@ function outputFiles(): OutputFiles | undefined {
   }
   const [stdout, stderr] = fds as [number, number];
   const read = (name: 'stdout' | 'stderr') => {
+    let fd: number | undefined;
     try {
-      return readFileSync(join(dir!, name), 'utf8');
+      fd = openSync(join(dir!, name), 'r');
+      const buf = Buffer.alloc(Math.min(fstatSync(fd).size, CAPTURE_LIMIT_BYTES));
+      return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
     } catch {
       return '';
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   };
   return { stdout, stderr, closeOurs, read, remove };

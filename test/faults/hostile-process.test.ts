@@ -1,9 +1,9 @@
 // Hostile processes: what a child leaves behind, helpers that never end, commands berth
 // cannot run. Real processes against the real berth.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startBerth, tempDir, type Berth } from '../helpers/berth.js';
+import { alive, startBerth, tempDir, type Berth } from '../helpers/berth.js';
 import { killAll, reportedPids, stopAndTime, until } from './util.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -63,5 +63,32 @@ describe('a task that leaves a detached helper holding its stdout', () => {
     const r = await stopAndTime(b);
     expect(r.ms).toBeLessThan(5_000);
     killAll(left.pids as number[]);
+  });
+});
+
+describe('helpers berth runs are bounded by what they serve, and their whole group ends', () => {
+  const pidsIn = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : []);
+
+  for (const bg of ['sleep 25', 'sleep infinity']) {
+    it(`an exec probe leaving \`${bg} &\` holding its output: readyTimeout 2s still ends berth with 69 in time, and the background child is gone`, async () => {
+      const pidFile = join(t.dir, `bg-${++n}`);
+      const b = start(`services:\n  app:\n    command: [sleep, "60"]\n    ready: { exec: [sh, -c, "${bg} & echo $! >> ${pidFile}; exit 1"] }\n    readyTimeout: 2s\n`);
+      const t0 = Date.now();
+      const r = await b.exited;
+      expect(r.code).toBe(69);
+      expect(Date.now() - t0).toBeLessThan(8_000); // 2 s, retries, the report; not 25 s, not never
+      const bgPids = pidsIn(pidFile);
+      expect(bgPids.length).toBeGreaterThan(0);
+      await until(() => bgPids.every((p) => !alive(p)), 5_000, 'every background child of the probe to be gone');
+    });
+  }
+
+  it('one attempt that exits 0 but leaves `sleep infinity &`: ready at once, nothing left', async () => {
+    const pidFile = join(t.dir, `bg-${++n}`);
+    const b = start(`services:\n  app:\n    command: [sleep, "60"]\n    ready: { exec: [sh, -c, "sleep infinity & echo $! >> ${pidFile}; exit 0"] }\n    readyTimeout: 10s\n`);
+    await b.waitForEvent('ready', {}, 5_000);
+    const bgPids = pidsIn(pidFile);
+    await until(() => bgPids.every((p) => !alive(p)), 5_000, 'the probe\'s background child to be gone');
+    expect((await stopAndTime(b)).code).toBe(0);
   });
 });
