@@ -57,7 +57,12 @@ export interface ServicePlan extends ProcessPlan {
   stopSignal: NodeJS.Signals;
   stopTimeoutMs: number;
   restart: RestartPolicy;
-  maxRestarts: number;
+  /** restarts allowed within 60 s before berth gives up; runs of minUptime or more do not count */
+  maxRestarts: number | 'unlimited';
+  /** a run at least this long was a success: restarted at once, not counted */
+  minUptimeMs: number;
+  /** which of the forwarded signals (SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH) reach it */
+  forward: NodeJS.Signals[];
   main: boolean;
   after: string[]; // written plus inferred (presets), all known names
   dirs: DirSpec[];

@@ -3,6 +3,7 @@ import { field, ok, fail, type Parsed } from './field.js';
 import { expected, quote } from './describe.js';
 import { parseDuration, tooLong, DURATION_EXPECTED, DURATION_PATTERN } from './duration.js';
 import { parseSignal, SIGNAL_NAMES, SIGNAL_NUMBERS } from './signal.js';
+import { FORWARDED_SIGNALS } from './constants.js';
 
 const anyCase = (w: string) => [...w].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join('');
 const TRUE = ['true', 'yes', 'on', '1'];
@@ -34,6 +35,16 @@ export const count = field({ anyOf: [{ type: 'integer', minimum: 0 }, { type: 's
   const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? ok(n) : fail(expected('a whole number (0 or more)', v));
 });
+
+/** maxRestarts: a count, or `unlimited` (never give up). */
+export const restartLimit = field(
+  { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^\\s*(?:\\d+|[Uu][Nn][Ll][Ii][Mm][Ii][Tt][Ee][Dd])\\s*$' }] },
+  (v) => {
+    if (typeof v === 'string' && v.trim().toLowerCase() === 'unlimited') return ok('unlimited' as const);
+    const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? ok<number | 'unlimited'>(n) : fail(expected('a whole number (0 or more) or unlimited', v));
+  },
+);
 
 const SHORT_NAMES = SIGNAL_NAMES.map((n) => anyCase(n.slice(3).toLowerCase()));
 export const signal = field(
@@ -77,3 +88,16 @@ export function text(what: string) {
     (typeof v === 'string' && v !== '') || typeof v === 'number' ? ok(String(v)) : fail(expected(what, v)),
   );
 }
+
+const FORWARDED_TEXT = 'SIGHUP, SIGUSR1, SIGUSR2 or SIGWINCH';
+
+/** One of the signals berth forwards; a stop signal (SIGTERM) is never forwarded, it stops berth. */
+export const forwardedSignal = field(
+  { type: 'string', pattern: `^\\s*(?:[Ss][Ii][Gg])?(?:${FORWARDED_SIGNALS.map((n) => anyCase(n.slice(3).toLowerCase())).join('|')})\\s*$` },
+  (v) => {
+    const r = parseSignal(v);
+    if (!r.ok) return fail(`${r.message}; berth forwards ${FORWARDED_TEXT}`);
+    if (!(FORWARDED_SIGNALS as readonly string[]).includes(r.signal)) return fail(`berth does not forward ${r.signal}; it forwards ${FORWARDED_TEXT}`);
+    return ok(r.signal);
+  },
+);

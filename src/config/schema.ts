@@ -2,7 +2,7 @@
 // Defaults are not here; plan/defaults.ts applies them, so `berth plan` can show them.
 import { z } from 'zod';
 import { expected, quote } from './describe.js';
-import { count, duration, flag, mode, signal, simpleName, text, SIMPLE_NAME, SIMPLE_NAME_RULE } from './scalars.js';
+import { count, duration, flag, forwardedSignal, mode, restartLimit, signal, simpleName, text, SIMPLE_NAME, SIMPLE_NAME_RULE } from './scalars.js';
 import { command, envMap, listen, pathList, pathOrFalse, readyFile, resource, secretName } from './values.js';
 import { probe } from './probe-field.js';
 import { LOG_FORMATS, LOG_LEVELS, PRESETS, RESTART_POLICIES } from './constants.js';
@@ -56,7 +56,9 @@ export const serviceSchema = mapping(
     stopSignal: signal.optional(),
     stopTimeout: duration.optional(),
     restart: z.enum(RESTART_POLICIES).optional(),
-    maxRestarts: count.optional(),
+    maxRestarts: restartLimit.optional(),
+    minUptime: duration.optional(),
+    forward: list(forwardedSignal, 'a list of signals (SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH), or [] for none').optional(),
     main: flag.optional(),
     after: list(text('a service name'), 'a list of service names').optional(),
     requires: pathList('a path or a list of paths').optional(),

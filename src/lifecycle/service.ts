@@ -1,7 +1,7 @@
 // One long-running service: an explicit state machine with the reason beside the state.
 import type { ServicePlan } from '../types.js';
 import { exitStatus, type Child, type ExitInfo } from '../process/child.js';
-import { decideRestart } from './restart.js';
+import { decideRestart, gaveUpStatus, keepHistory } from './restart.js';
 import type { Runner } from './runner.js';
 import { leftoversMessage, outputLeftovers } from './leftovers.js';
 import { waitReady } from '../readiness/probes/index.js';
@@ -35,6 +35,8 @@ export class Service {
   readyAt: number | undefined;
   startedAt: number | undefined;
   private restarts: number[] = [];
+  /** the last non-zero status of its runs: what giving up exits with */
+  private lastFailure: number | undefined;
   private lineListeners = new Set<(line: string) => void>();
   private readyAbort: AbortController | undefined;
   private stopped = false;
@@ -44,6 +46,7 @@ export class Service {
   /** how its last run ended, and what its last failed liveness check saw: for the termination report */
   lastExit: ExitInfo | undefined;
   private lastUnhealthy: string | undefined;
+  private relayed: Promise<void> | undefined;
 
   constructor(
     readonly plan: ServicePlan,
@@ -69,6 +72,7 @@ export class Service {
     this.setState('starting', plan.ready ? `waiting for ${describeProbe(plan)}` : 'spawned');
     runner.log.info('service.start', { service: plan.name, pid: child.pid, cwd: plan.cwd, argv: plan.argv }, `${plan.name} started in ${plan.cwd}: ${plan.argv.join(' ')}`);
     const relayed = runner.relayOutput(plan.name, child, (line) => this.lineListeners.forEach((l) => l(line)));
+    this.relayed = relayed;
     void child.exited.then(async (info) => {
       this.readyAbort?.abort();
       this.stopLiveness?.();
@@ -171,25 +175,36 @@ export class Service {
     this.lastExit = info;
     // an unhealthy run failed, however it ended once told to stop: 69, as §4 says
     const status = unhealthy !== undefined ? 69 : exitStatus(info);
+    // an unhealthy run counts toward maxRestarts however long it lasted
+    const ranMs = child && this.startedAt !== undefined && unhealthy === undefined ? Date.now() - this.startedAt : 0;
+    if (status !== 0) this.lastFailure = status;
     this.child = undefined;
     this.readyAt = undefined;
     const how = info.spawnError ? `could not start: ${info.spawnError}` : info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
     this.setState('exited', unhealthy !== undefined ? `unhealthy, then ${how}` : how);
-    const fields = { service: plan.name, pid: child?.pid, code: info.code, signal: info.signal, status, ...(unhealthy !== undefined && { unhealthy: true }) };
+    const fields = { service: plan.name, pid: child?.pid, code: info.code, signal: info.signal, status, ranMs, ...(unhealthy !== undefined && { unhealthy: true }) };
     if (this.stopped) return; // stop() reports it
     (status === 0 ? runner.log.info : runner.log.error).call(runner.log, 'service.exit', fields, `${plan.name} ${how}${unhealthy !== undefined ? ' (stopped: unhealthy)' : ''}`);
     if (status === 0 && child && unhealthy === undefined) this.reportDaemonized(child);
     // what it left in its group (php-fpm's workers, holding its socket) must not outlive it
     child?.signalGroup('SIGKILL');
     if (wasReady) this.hooks.onNotReady(this);
-    const decision = decideRestart(plan.restart, status, plan.maxRestarts, this.restarts, Date.now());
+    const now = Date.now();
+    const decision = decideRestart({ policy: plan.restart, status, maxRestarts: plan.maxRestarts, minUptimeMs: plan.minUptimeMs, ranMs, history: this.restarts, now });
+    this.restarts = keepHistory(this.restarts, decision, now);
     if (!decision.restart) {
-      if (decision.reason === 'gave-up') runner.log.error('service.gave-up', { service: plan.name, restarts: plan.maxRestarts, status }, `${plan.name} restarted ${plan.maxRestarts} times within 60 s; giving up`);
-      return this.hooks.onFinal(this, status, decision.reason === 'gave-up' ? 'gave-up' : unhealthy !== undefined ? 'unhealthy' : 'exited');
+      if (decision.reason === 'policy') return this.hooks.onFinal(this, status, unhealthy !== undefined ? 'unhealthy' : 'exited');
+      const gaveUp = gaveUpStatus(this.lastFailure);
+      const why = this.lastFailure === undefined ? `every run ended 0, so berth exits ${gaveUp}` : `berth exits with its last failure, ${gaveUp}`;
+      runner.log.error('service.gave-up', { service: plan.name, restarts: plan.maxRestarts, status: gaveUp }, `${plan.name} restarted ${plan.maxRestarts} times within 60 s, each run shorter than minUptime ${plan.minUptimeMs} ms; giving up (${why})`);
+      return this.hooks.onFinal(this, gaveUp, 'gave-up');
     }
-    this.restarts.push(Date.now());
-    this.setState('backoff', `restarting in ${decision.delayMs} ms`);
-    runner.log.warn('service.restart', { service: plan.name, attempt: decision.attempt, delayMs: decision.delayMs, status }, `${plan.name} restarting in ${decision.delayMs} ms (attempt ${decision.attempt})`);
+    this.setState('backoff', decision.delayMs === 0 ? 'restarting now' : `restarting in ${decision.delayMs} ms`);
+    if (decision.counted) {
+      runner.log.warn('service.restart', { service: plan.name, attempt: decision.attempt, delayMs: decision.delayMs, status, ranMs }, `${plan.name} restarting in ${decision.delayMs} ms (attempt ${decision.attempt})`);
+    } else {
+      runner.log.info('service.restart', { service: plan.name, attempt: 0, delayMs: 0, status, ranMs }, `${plan.name} ran ${ranMs} ms (minUptime ${plan.minUptimeMs} ms): restarting now, not counted`);
+    }
     void runner.delay(decision.delayMs).then((ok) => ok && !this.stopped && this.start());
   }
 
@@ -212,6 +227,7 @@ export class Service {
     this.setState('stopping', `sent ${plan.stopSignal}`);
     runner.log.info('service.stop', { service: plan.name, pid: child.pid, signal: plan.stopSignal, timeoutMs: plan.stopTimeoutMs }, `stopping ${plan.name} with ${plan.stopSignal}`);
     child.signalGroup(plan.stopSignal);
+    child.signalGroup('SIGCONT'); // a stopped (SIGSTOP, Ctrl-Z) service gets its stop signal too
     const waitMs = Math.max(0, Math.min(plan.stopTimeoutMs, deadline - Date.now()));
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<undefined>((r) => (timer = setTimeout(r, waitMs, undefined)));
@@ -223,6 +239,7 @@ export class Service {
       child.signalGroup('SIGKILL');
     }
     const info = graceful ?? (await child.exited);
+    if (this.relayed) await outputLeftovers(child, this.relayed, false); // its last lines (a report on SIGTERM) before its exit event
     child.signalGroup('SIGKILL'); // whatever it left in its group goes with it
     const status = exitStatus(info);
     runner.log.info('service.exit', { service: plan.name, pid: child.pid, code: info.code, signal: info.signal, status, killed }, `${plan.name} ${killed ? 'killed' : 'stopped'} (${info.signal ?? `code ${info.code}`})`);
@@ -253,7 +270,9 @@ export class Service {
     };
   }
 
+  /** a forwarded signal, if this service takes it (`forward:`); true when it was sent */
   forward(sig: NodeJS.Signals): boolean {
+    if (!this.plan.forward.includes(sig)) return false;
     return this.child?.signalGroup(sig) ?? false;
   }
 

@@ -5,6 +5,7 @@ import { spawnChild, isOwnChild, type Child, type Foreground, type Launcher } fr
 import { preflight, preflightStatus } from '../preflight/index.js';
 import { ensureDirs } from '../preflight/dirs.js';
 import { runTask } from './task.js';
+import { stopInReverseOrder } from './stop-order.js';
 import { Service } from './service.js';
 import { installSignals } from './signals.js';
 import { removeReadyFile } from '../readiness/ready-file.js';
@@ -219,10 +220,10 @@ async function shutdown(plan: Plan, services: Service[], outcome: Outcome, runne
   if (plan.readyFile) removeReadyFile(plan.readyFile);
   const deadline = Date.now() + plan.shutdownTimeoutMs;
   const started = Date.now();
+  const byName = new Map(services.map((s) => [s.name, s]));
   const records: StopRecord[] = [];
-  for (const svc of [...services].reverse()) {
-    const r = await svc.stop(deadline);
-    if (r.info) records.push({ service: svc.name, stopSignal: svc.plan.stopSignal, info: r.info, killed: r.killed });
+  for (const { name, result } of await stopInReverseOrder(services, deadline)) {
+    if (result.info) records.push({ service: name, stopSignal: byName.get(name)!.plan.stopSignal, info: result.info, killed: result.killed });
   }
   const leftovers = pid1?.adopted() ?? [];
   if (leftovers.length) {

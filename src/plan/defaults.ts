@@ -11,6 +11,7 @@ export const DEFAULTS = {
   terminationLog: '/dev/termination-log',
   restart: 'never' as RestartPolicy,
   maxRestarts: 5,
+  minUptimeMs: 10_000,
   retries: 0,
   retryDelayMs: 1_000, // DESIGN is silent; 1 s, as the restart backoff starts
   stopSignal: 'SIGTERM' as NodeJS.Signals,

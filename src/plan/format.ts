@@ -3,6 +3,7 @@ import type { Plan, ProcessPlan, ServicePlan, TaskPlan } from '../types.js';
 import { joinShellWords } from '../config/shell-words.js';
 import { formatDuration } from '../config/duration.js';
 import { maskSecrets, probeText } from './json.js';
+import { FORWARDED_SIGNALS } from '../config/constants.js';
 
 const row = (label: string, value: string) => `     ${label.padEnd(9)} ${value}`;
 const list = (items: readonly string[]) => (items.length === 0 ? '(none)' : items.join(', '));
@@ -27,7 +28,9 @@ function taskLines(t: TaskPlan, i: number, mask: (s: string) => string): string[
 function serviceLines(s: ServicePlan, i: number, mask: (s: string) => string): string[] {
   const tags = [s.main ? 'main' : '', s.preset ? `preset ${s.preset}` : '', s.after.length ? `after ${s.after.join(', ')}` : ''].filter(Boolean);
   const within = s.readyTimeoutMs === 0 ? 'waiting forever' : `within ${formatDuration(s.readyTimeoutMs)}`;
-  const restart = s.restart === 'never' ? 'never (its exit stops the container)' : `${s.restart}, at most ${s.maxRestarts} times in 60s`;
+  const limit = s.maxRestarts === 'unlimited' ? 'never giving up' : `at most ${s.maxRestarts} times in 60s`;
+  const restart = s.restart === 'never' ? 'never (its exit stops the container)' : `${s.restart}, ${limit}; a run of ${formatDuration(s.minUptimeMs)} or more restarts at once, not counted`;
+
   const lines = [
     `  ${i + 1}. ${s.name}${tags.length ? ` (${tags.join('; ')})` : ''}`,
     ...processRows(s, mask),
@@ -35,6 +38,8 @@ function serviceLines(s: ServicePlan, i: number, mask: (s: string) => string): s
     row('stop', `${s.stopSignal}, then SIGKILL after ${formatDuration(s.stopTimeoutMs)}`),
     row('restart', restart),
   ];
+  // the default, all four, goes without saying
+  if (s.forward.length < FORWARDED_SIGNALS.length) lines.push(row('signals', s.forward.length === 0 ? 'none forwarded (forward: [])' : `only ${s.forward.join(', ')} forwarded`));
   for (const d of s.dirs) {
     const how = [d.owner, d.mode === undefined ? undefined : `0${d.mode.toString(8)}`].filter(Boolean).join(', ');
     lines.push(row('dir', mask(how ? `${d.path} (${how})` : d.path)));

@@ -8,6 +8,7 @@ import { joinShellWords } from '../config/shell-words.js';
 import { displayFile } from '../config/errors.js';
 import { oneOf } from '../config/describe.js';
 import { DEFAULTS } from './defaults.js';
+import { FORWARDED_SIGNALS } from '../config/constants.js';
 import { presetArgv, presetStopSignal, type FindProgram } from './preset-command.js';
 import { nameFromProgram, processPlan, resolveProbe, toArgv, type PlanContext } from './process.js';
 import { planLiveness } from './liveness.js';
@@ -54,6 +55,8 @@ function planService(ctx: PlanContext, name: string, s: ServiceConfig, main: boo
     stopTimeoutMs: f.stopTimeoutMs ?? s.stopTimeout ?? DEFAULTS.stopTimeoutMs,
     restart: s.restart ?? DEFAULTS.restart,
     maxRestarts: s.maxRestarts ?? DEFAULTS.maxRestarts,
+    minUptimeMs: s.minUptime ?? DEFAULTS.minUptimeMs,
+    forward: s.forward ? [...new Set(s.forward)] : [...FORWARDED_SIGNALS],
     main,
     after: [...new Set(s.after ?? [])],
     dirs: (s.dirs ?? []).map((d) => ({ path: path.resolve(ctx.dir, d.path), ...(d.owner !== undefined && { owner: d.owner }), ...(d.mode !== undefined && { mode: d.mode }) })),

@@ -7,6 +7,7 @@ import { inspectPresets } from '../presets/index.js';
 import { maskSecrets, orderServices, shellWarnings } from '../plan/index.js';
 import { exists, isDir } from './fs-checks.js';
 import { livenessWarnings } from '../plan/liveness.js';
+import { stopChainWarning } from '../plan/levels.js';
 
 export type ProblemKind = 'cwd' | 'requires' | 'not-found' | 'not-executable' | 'user' | 'preset' | 'order' | 'dirs';
 
@@ -38,6 +39,8 @@ export async function preflight(plan: Plan, opts: { signal?: AbortSignal } = {})
   } catch (err) {
     problems.push({ kind: 'order', name: 'services', message: (err as Error).message });
   }
+  const slowStop = stopChainWarning(services, plan.shutdownTimeoutMs);
+  if (slowStop) warnings.push({ name: 'shutdownTimeout', message: slowStop });
   for (const p of [...plan.tasks, ...services]) {
     checkProcess(p, problems, users);
     for (const message of shellWarnings(p)) warnings.push({ name: p.name, message });

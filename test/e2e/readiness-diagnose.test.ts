@@ -91,7 +91,7 @@ describe('readiness order', () => {
         nginx: { command: svc('tcp', '127.0.0.1', port, '--delay', 200), after: ['php-fpm'], ready: `tcp:127.0.0.1:${port}` },
       },
     });
-    const b = procs.berth(['-c', file]);
+    const b = procs.berth(['-c', file], { env: { BERTH_READY_FILE: undefined } }); // the config's readyFile
     const ready = await b.waitForEvent('ready', {}, 30_000);
     const fpmReady = b.events('service.ready').find((e) => e.service === 'php-fpm')!;
     const nginxStart = b.events('service.start').find((e) => e.service === 'nginx')!;

@@ -76,11 +76,26 @@ afterEach(async () => {
   );
 });
 
+// Tests run in parallel (files, and worktrees beside this one): a berth that took the default
+// /run/berth/ready would meet another test's live berth there and refuse to start. Each berth
+// gets a ready file of its own unless the test names one (`BERTH_READY_FILE: undefined` lets
+// a config's readyFile or the default through).
+let readyDir: string | undefined;
+let readyCount = 0;
+function ownReadyFile(): string {
+  if (readyDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-ready-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    readyDir = dir;
+  }
+  return join(readyDir, `ready-${++readyCount}`);
+}
+
 export function startBerth(args: string[], opts: StartOptions = {}): Berth {
   const argv = [...(opts.wrap ?? []), ...(opts.bin ? [process.execPath, opts.bin] : BERTH_COMMAND), ...args];
   const proc = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, ...opts.env } as NodeJS.ProcessEnv,
+    env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, BERTH_READY_FILE: ownReadyFile(), ...opts.env } as NodeJS.ProcessEnv,
     stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   running.add(proc);

@@ -17,6 +17,8 @@ const service = (name: string, after: string[] = []): ServicePlan => ({
   stopTimeoutMs: 8_000,
   restart: 'never',
   maxRestarts: 5,
+  minUptimeMs: 10_000,
+  forward: ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'],
   main: false,
   dirs: [],
 });

@@ -47,6 +47,8 @@ describe('the command alone (no config file)', () => {
         stopTimeoutMs: 8_000,
         restart: 'never',
         maxRestarts: 5,
+        minUptimeMs: 10_000,
+        forward: ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'],
         main: true,
         after: [],
         dirs: [],
