@@ -8,6 +8,7 @@ import { preflight, preflightStatus } from '../preflight/index.js';
 import { createSink } from '../output/sink/index.js';
 import { createLogger, wantsColor } from '../output/log.js';
 import { createRelay } from '../output/relay/index.js';
+import { maskQuoted } from '../output/relay/mask.js';
 import { presetLevelOf } from '../presets/log-levels.js';
 import { supervise } from '../lifecycle/supervisor.js';
 import { loadPid1 } from '../pid1/reaper.js';
@@ -30,10 +31,12 @@ export interface Io {
 
 export async function loadPlan(args: ParsedArgs, env: Env, io: Io): Promise<Plan | number> {
   const { cwd, out, err } = io;
+  let secrets: string[] = [];
   try {
     const file = findConfigFile({ explicit: args.options.config, env, cwd });
     // zod and yaml are most of berth's code: loaded only when there is a file to read
     const loaded = file ? (await import('../config/load.js')).loadConfig(file, env) : undefined;
+    secrets = loaded?.secrets.map((s) => s.value) ?? [];
     const o = args.options;
     const parseMapping = o.ready?.trim().startsWith('{') ? yamlParse(await import('yaml')) : undefined;
     return buildPlan(loaded, {
@@ -57,8 +60,10 @@ export async function loadPlan(args: ParsedArgs, env: Env, io: Io): Promise<Plan
     });
   } catch (e) {
     if (e instanceof ConfigError) {
-      if (args.options.json) out(JSON.stringify({ ok: false, problems: e.problems }, null, 2));
-      err(e.format(cwd));
+      // the plan's own checks may quote a value a secret was interpolated into, cut short
+      const masked = secrets.length === 0 ? e : new ConfigError(e.problems.map((p) => ({ ...p, message: maskQuoted(p.message, secrets) })));
+      if (args.options.json) out(JSON.stringify({ ok: false, problems: masked.problems }, null, 2));
+      err(masked.format(cwd));
       return 78;
     }
     if (e instanceof PlanUsageError || e instanceof UsageError) return usage((e as Error).message, err);

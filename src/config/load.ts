@@ -10,6 +10,7 @@ import { errorMap, issuesToProblems } from './issues.js';
 import { checkConfig } from './check.js';
 import { readEnvFiles } from './env-file.js';
 import { readSecret, type Secret } from './secrets.js';
+import { quoteMasker } from '../output/relay/mask.js';
 import { displayPath, type KeyPath } from './key-path.js';
 
 export interface LoadedConfig {
@@ -72,11 +73,13 @@ function secretsOf(raw: Record<string, unknown>, env: Env, cwd: string, at: Loca
   return { secrets, problems };
 }
 
-/** A message may quote a value a secret was interpolated into (an unsplittable command): *** it. */
+/**
+ * A message may quote a value a secret was interpolated into (an unsplittable command),
+ * maybe cut short: *** it, and any slice of it of 8+ characters.
+ */
 function hideSecrets(problems: Problem[], secrets: Secret[]): Problem[] {
-  const values = secrets.map((s) => s.value.replace(/\r?\n$/, '')).filter((v) => v !== '');
-  if (values.length === 0) return problems;
-  return problems.map((p) => ({ ...p, message: values.reduce((m, v) => m.split(v).join('***'), p.message) }));
+  const mask = quoteMasker(secrets.map((s) => s.value));
+  return mask ? problems.map((p) => ({ ...p, message: mask(p.message) })) : problems;
 }
 
 export function loadConfig(file: string, env: Env, options: { cwd?: string } = {}): LoadedConfig {

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import type { EventLog, LogFormat, LogLevel } from '../types.js';
 import type { Sink } from './sink/index.js';
 import { formatPrettyEvent } from './pretty.js';
-import { createMasker } from './relay/mask.js';
+import { quoteMasker } from './relay/mask.js';
 
 export { wantsColor } from './color.js';
 
@@ -36,12 +36,13 @@ export function createLogger(opts: LoggerOptions): Logger {
   const clock = opts.clock ?? Date.now;
   const target = format === 'raw' ? 'stderr' : 'stdout';
   const color = opts.color ?? false;
-  const masker = createMasker(opts.secretValues ?? []);
+  // any slice of 8+ characters too: an event may quote a value cut short (a probe's output)
+  const maskText = quoteMasker(opts.secretValues ?? []);
   // values are masked, not the serialized line: a short secret ("1", "e") must not
   // break the line's keys, numbers or quotes
   const mask = <T>(v: T, depth = 0): T => {
-    if (!masker) return v;
-    if (typeof v === 'string') return masker.mask(v) as T;
+    if (!maskText) return v;
+    if (typeof v === 'string') return maskText(v) as T;
     if (v === null || typeof v !== 'object' || depth > 32) return v;
     if (Array.isArray(v)) return v.map((x) => mask(x, depth + 1)) as T;
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mask(x, depth + 1)])) as T;

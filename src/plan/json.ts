@@ -1,11 +1,10 @@
 // `berth plan --json`: the plan as data, without any env value or secret.
 import type { Plan, Probe, ProcessPlan, ServicePlan } from '../types.js';
 import { joinShellWords } from '../config/shell-words.js';
+import { maskQuoted } from '../output/relay/mask.js';
 
-/** A secret that ended up in an argv or a path is shown as ***. */
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-  return secrets.filter((s) => s !== '').reduce((t, s) => t.split(s).join('***'), text);
-}
+/** A secret that ended up in an argv or a path is shown as *** (any slice of 8+ characters too). */
+export const maskSecrets = maskQuoted;
 
 export function probeText(p: Probe): string {
   switch (p.kind) {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineSplitter } from '../../src/output/relay/lines.js';
+import { createMasker } from '../../src/output/relay/mask.js';
 
 interface Piece {
   content: Buffer;
@@ -8,8 +9,8 @@ interface Piece {
 }
 
 /** Feeds chunks through a splitter and collects what it emits. */
-function split(chunks: Buffer[], max = 16, secrets: Buffer[] = []): Piece[] {
-  const s = new LineSplitter(max, secrets);
+function split(chunks: Buffer[], max = 16, secrets: string[] = []): Piece[] {
+  const s = new LineSplitter(max, createMasker(secrets));
   const out: Piece[] = [];
   const emit = (buf: Buffer, start: number, end: number, eol: number): void => {
     out.push({ content: Buffer.from(buf.subarray(start, end)), eol: Buffer.from(buf.subarray(end, end + eol)) });
@@ -51,10 +52,17 @@ describe('LineSplitter', () => {
   });
 
   it('never cuts inside a secret', () => {
-    const secret = b('SECRET');
     const line = 'a'.repeat(13) + 'SECRET' + 'b'.repeat(20);
-    const pieces = split([b(line.slice(0, 10)), b(line.slice(10) + '\n')], 16, [secret]);
+    const pieces = split([b(line.slice(0, 10)), b(line.slice(10) + '\n')], 16, ['SECRET']);
     expect(texts(pieces).some((t) => t.includes('SECRET'))).toBe(true);
+    expect(texts(pieces).join('')).toBe(line);
+  });
+
+  it('never cuts inside a secret written with JSON escapes', () => {
+    const escaped = '\\u0053\\u0045CRET'; // SECRET as \u0053\u0045CRET: 16 bytes
+    const line = 'a'.repeat(20) + escaped + 'b'.repeat(20);
+    const pieces = split([b(line + '\n')], 24, ['SECRET']);
+    expect(texts(pieces).some((t) => t.includes(escaped))).toBe(true);
     expect(texts(pieces).join('')).toBe(line);
   });
 

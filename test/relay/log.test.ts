@@ -110,6 +110,19 @@ describe('createLogger', () => {
     expect(text).toContain('service.ready app pid=7 — app is ready');
   });
 
+  it('an event quoting a secret cut short (a probe’s output, a path) shows no slice of 8+ characters of it, in json and pretty', async () => {
+    const secret = 'long-secret-' + 'abcdef'.repeat(12);
+    for (const format of ['json', 'pretty'] as const) {
+      const out = new Collector();
+      const sink = createSink({ stdout: out, stderr: new Collector() });
+      const log = createLogger({ format, level: 'info', sink, clock: () => T, secretValues: [secret] });
+      log.error('ready.timeout', { service: 'app', lastProbe: `exec said: ${secret.slice(0, 40)}…`, lines: [`x ${secret.slice(20)}`] }, `cut: ${secret.slice(5, 30)}`);
+      await log.flush(1000);
+      for (let i = 0; i + 8 <= secret.length; i++) expect(out.text(), format).not.toContain(secret.slice(i, i + 8));
+      expect(out.text()).toContain('exec said: ***…');
+    }
+  });
+
   it('pretty with color uses ANSI codes; the text is the same once they are stripped', async () => {
     const { out, log } = setup('pretty', 'info', true);
     log.info('service.ready', { service: 'php-fpm', pid: 12 }, 'ready');

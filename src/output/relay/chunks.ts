@@ -35,7 +35,7 @@ export interface ChunkProcessor {
 }
 
 export function chunkProcessor(ctx: StreamContext): ChunkProcessor {
-  const splitter = new LineSplitter(MAX_LINE_BYTES, ctx.masker?.bytes);
+  const splitter = new LineSplitter(MAX_LINE_BYTES, ctx.masker);
   if (ctx.format === 'raw') return ctx.masker ? rawMasked(ctx, splitter, ctx.masker) : rawPassthrough(ctx, splitter);
   return encoded(ctx, splitter);
 }

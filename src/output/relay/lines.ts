@@ -12,6 +12,14 @@ export type EmitBlock = (buf: Buffer, start: number, end: number) => boolean;
 
 export const MAX_LINE_BYTES = 64 * 1024;
 
+/** What a cut must not fall inside (a secret, in any of its forms: see Masker). */
+export interface KeepWhole {
+  /** the most bytes one such run can take */
+  readonly span: number;
+  /** the start of a run in buf[from, to) that begins before `cut` and ends after it, or -1 */
+  straddling(buf: Buffer, from: number, to: number, cut: number): number;
+}
+
 export class LineSplitter {
   private carry: Buffer[] = [];
   private carryBytes = 0;
@@ -20,9 +28,9 @@ export class LineSplitter {
 
   constructor(
     private readonly max = MAX_LINE_BYTES,
-    private readonly secrets: Buffer[] = [],
+    private readonly keep?: KeepWhole,
   ) {
-    this.tail = Math.max(1, ...secrets.map((s) => s.length - 1));
+    this.tail = Math.max(1, (keep?.span ?? 0) - 1);
   }
 
   /**
@@ -102,17 +110,12 @@ export class LineSplitter {
     for (let i = 0; i < 3 && (buf[cut]! & 0xc0) === 0x80; i++) cut--;
     if ((buf[cut]! & 0xc0) === 0x80) cut = start + this.max; // not UTF-8 anyway
     // the piece ends just before a secret that would straddle the cut; repeat until none does
-    for (let moved = this.secrets.length > 0; moved; ) {
-      moved = false;
-      for (const secret of this.secrets) {
-        const from = Math.max(start + 1, cut - secret.length + 1);
-        const at = buf.subarray(from, Math.min(end, cut + secret.length - 1)).indexOf(secret);
-        if (at !== -1 && from + at < cut) {
-          cut = from + at;
-          moved = true;
-        }
-      }
+    const keep = this.keep;
+    if (!keep) return cut;
+    for (;;) {
+      const at = keep.straddling(buf, Math.max(start + 1, cut - keep.span + 1), Math.min(end, cut + keep.span - 1), cut);
+      if (at === -1 || at >= cut) return cut;
+      cut = at;
     }
-    return cut;
   }
 }
