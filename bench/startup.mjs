@@ -1,5 +1,8 @@
 // `berth -- true` and `berth --version` against `node -e 0`, interleaved in one run
-// so that both see the same machine. Target: median ratio <= 1.4.
+// so that both see the same machine. Target: median ratio <= 1.4. With dist/sea/berth
+// built (npm run build:sea), the single executable's two runs too, and its ratio to the
+// npm form (target: no slower, <= 1.0).
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fmt, median, table, timeRun } from './lib.mjs';
 
@@ -11,6 +14,8 @@ const cases = {
   'berth --version': [process.execPath, berth, '--version'],
   'berth -- true': [process.execPath, berth, '--', 'true'],
 };
+const sea = fileURLToPath(new URL('../dist/sea/berth', import.meta.url));
+if (existsSync(sea)) Object.assign(cases, { 'sea berth --version': [sea, '--version'], 'sea berth -- true': [sea, '--', 'true'] });
 const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (const argv of Object.values(cases)) timeRun(argv, { env, cwd: '/tmp' }); // warm the page cache
 for (let i = 0; i < runs; i++) for (const [name, argv] of Object.entries(cases)) times[name].push(timeRun(argv, { env, cwd: '/tmp' }));
@@ -18,3 +23,7 @@ const base = median(times['node -e 0']);
 const rows = Object.entries(times).map(([name, xs]) => [name, fmt(median(xs)), fmt(Math.min(...xs)), fmt(median(xs) / base, 2)]);
 console.log(`start-up, ${runs} interleaved runs each, Node ${process.version}\n`);
 console.log(table(['command', 'median ms', 'min ms', 'ratio to node -e 0'], rows));
+if (times['sea berth -- true']) {
+  const ratio = (a, b) => fmt(median(times[a]) / median(times[b]), 2);
+  console.log(`\nthe executable / the npm form: -- true ${ratio('sea berth -- true', 'berth -- true')}, --version ${ratio('sea berth --version', 'berth --version')}`);
+}

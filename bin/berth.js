@@ -26,7 +26,8 @@ function load(file) {
   } catch {
     // not built yet, or removed: compiled as usual
   }
-  const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
+  // the wrapper on a line of its own: stack frames keep the file's own lines and columns
+  const script = new Script(wrap(`\n${readFileSync(file, 'utf8')}`), { filename: file, cachedData, lineOffset: -1 });
   if (cachedData === undefined || script.cachedDataRejected) unsaved.push(() => save(script, cacheFile));
   const mod = { exports: {}, id: file, filename: file, loaded: false };
   script.runInThisContext()(mod.exports, requireFrom(file), mod, file, dirname(file));

@@ -70,6 +70,9 @@ await build({
   ...common,
   entryPoints: { berth: join(root, 'src/cli.ts') },
   outdir: next,
+  // for an internal error's stack (src/output/stack.ts): lines, not sources
+  sourcemap: 'external',
+  sourcesContent: false,
   external: ['koffi'],
   plugins: [lean],
   // import.meta.url (createRequire) works from the file's own URL; the version is a constant

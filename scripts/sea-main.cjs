@@ -25,7 +25,8 @@ function load(name) {
   const cached = asset(`cache/${name}.bin`);
   // stack frames name the asset inside the executable: /usr/local/bin/berth/berth.js:1:2345
   const filename = join(process.execPath, file);
-  const script = new Script(wrap(Buffer.from(getAsset(file)).toString('utf8')), { filename, cachedData: cached && Buffer.from(cached) });
+  // the wrapper on a line of its own: stack frames keep the file's own lines and columns
+  const script = new Script(wrap(`\n${Buffer.from(getAsset(file)).toString('utf8')}`), { filename, cachedData: cached && Buffer.from(cached), lineOffset: -1 });
   if (train && (cached === undefined || script.cachedDataRejected)) unsaved.push(() => save(script, join(train, `${name}.bin`)));
   const mod = { exports: {}, id: filename, filename, loaded: false };
   script.runInThisContext()(mod.exports, requireAsset, mod, filename, process.execPath);

@@ -103,8 +103,9 @@ if (!foregroundCommand) {
 
 (foregroundCommand ? execForeground(foregroundCommand) : main(argv, process.env)).then(
   (code) => process.exit(code),
-  (e: unknown) => {
-    err(`berth: internal error (a bug in berth, please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  async (e: unknown) => {
+    const { sourceStack } = await import('./output/stack.js');
+    err(`berth: internal error (a bug in berth, please report it): ${e instanceof Error ? sourceStack(e.stack ?? e.message) : String(e)}`);
     process.exit(70);
   },
 );

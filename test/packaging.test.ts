@@ -1,7 +1,8 @@
 // Dockerfile.example without a Docker engine: build what it copies (npm pack, then the
 // same `npm install --global --prefix` its berth-build stage runs, from the local npm
 // cache), run berth and the demo from that install, and check that every path and
-// command the Dockerfile names exists in that install or in the repository.
+// command the Dockerfile names exists in that install, in the repository or in dist/
+// (dist/sea/berth, the single executable the php image copies: npm run build:sea).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -90,6 +91,9 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { na
 let t: ReturnType<typeof tempDir>;
 let prefix: string; // stands for the image's /opt/berth
 let installed: string; // bin/berth in it
+const SEA = join(ROOT, 'dist/sea/berth');
+const seaBuilt = existsSync(SEA);
+if (!seaBuilt) console.warn('skipping the checks of the php image, which copies the single executable: dist/sea/berth is missing (npm run build:sea)');
 
 function npm(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -132,6 +136,8 @@ afterAll(() => t?.cleanup());
 function toHost(s: Stage, p: string): string | undefined {
   if (s.name === 'berth-build') {
     if (p === '/opt/berth' || p.startsWith('/opt/berth/')) return join(prefix, p.slice('/opt/berth'.length));
+    // what `npm run build` and `npm run build:sea` make there
+    if (p === '/src/dist' || p.startsWith('/src/dist/')) return join(ROOT, p.slice('/src/'.length));
     const major = /^node:(\d+)/.exec(s.base)?.[1];
     // the official node image's node; ours stands for it if it is no older
     if (p === '/usr/local/bin/node' && major && Number(major) <= Number(process.versions.node.split('.')[0])) return process.execPath;
@@ -168,6 +174,11 @@ const executable = (p: string) => {
 };
 
 describe('the install Dockerfile.example builds', () => {
+  it('holds no single executable: npm pack leaves dist/sea/ out', () => {
+    expect(existsSync(join(prefix, 'lib/node_modules/berth/dist/berth.js'))).toBe(true);
+    expect(existsSync(join(prefix, 'lib/node_modules/berth/dist/sea'))).toBe(false);
+  });
+
   it('is a global npm install with berth on its PATH: berth --version', () => {
     expect(executable(installed)).toBe(true);
     const r = spawnSync(installed, ['--version'], { encoding: 'utf8', env: { ...process.env, PATH: `${process.execPath.replace(/\/node$/, '')}:${process.env.PATH}` }, timeout: 20_000 });
@@ -266,6 +277,7 @@ describe('Dockerfile.example names only what exists', () => {
       for (const c of s.copies.filter((x) => x.from)) {
         for (const src of c.sources) {
           const host = toHost(stage(c.from!), src);
+          if (!seaBuilt && host?.startsWith(SEA)) continue;
           expect(host && existsSync(host), `${s.name}: COPY --from=${c.from} ${src} (line ${c.line})`).toBe(true);
         }
       }
@@ -273,7 +285,7 @@ describe('Dockerfile.example names only what exists', () => {
   });
 
   it('finds the ENTRYPOINT and HEALTHCHECK commands on each image’s PATH, and its paths in what it copied', () => {
-    for (const name of targets) {
+    for (const name of targets.filter((n) => seaBuilt || n !== 'php-nginx')) {
       const s = stage(name);
       const berth = whichIn(s, 'berth');
       expect(berth, `${name}: berth on PATH=${s.env.PATH}`).toBeDefined();
@@ -284,8 +296,18 @@ describe('Dockerfile.example names only what exists', () => {
         expect(toHost(s, v) && existsSync(toHost(s, v)!), `${name}: ENV ${k}=${v}`).toBe(true);
       }
     }
-    // node for the php image comes from berth-build, whose base is the official node image
-    expect(stage('php-nginx').copies.find((c) => c.dest === '/usr/local/bin/node')?.from).toBe('berth-build');
+  });
+
+  it('php-nginx: no Node, only the one file /berth from the berth stage, and no libstdc++ step', () => {
+    const s = stage('php-nginx');
+    expect(s.copies.filter((c) => c.from).map((c) => ({ from: c.from, sources: c.sources, dest: c.dest }))).toEqual([{ from: 'berth', sources: ['/berth'], dest: '/usr/local/bin/berth' }]);
+    expect(stage('berth').base).toBe('scratch');
+    expect(stage('berth').copies.map((c) => ({ from: c.from, sources: c.sources, dest: c.dest }))).toEqual([{ from: 'berth-build', sources: ['/src/dist/sea/berth'], dest: '/berth' }]);
+    const runs = instr(s, 'RUN').map((i) => i.args).join('\n');
+    expect(runs).not.toMatch(/\bnode(js)?\b|libstdc\+\+/);
+    expect(s.env.PATH).toBe(BASE_PATH);
+    // the executable is built after npm pack, so the npm package never holds it
+    expect(instr(stage('berth-build'), 'RUN').some((i) => /npm pack\b.*npm run build:sea\b/.test(i.args))).toBe(true);
   });
 
   it("node-monorepo: berth check passes for ./berth.yaml in the image's WORKDIR", async () => {
@@ -300,9 +322,9 @@ describe('Dockerfile.example names only what exists', () => {
   });
 
   const fpm = ['php-fpm', 'php-fpm8.2'].some((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0) && spawnSync('sh', ['-c', 'command -v nginx']).status === 0;
-  it.skipIf(!fpm)(`php-nginx: berth check passes for BERTH_CONFIG${fpm ? '' : ' (skipped: php-fpm or nginx is not installed)'}`, async () => {
+  it.skipIf(!fpm || !seaBuilt)(`php-nginx: the executable's berth check passes for BERTH_CONFIG${fpm ? '' : ' (skipped: php-fpm or nginx is not installed)'}`, async () => {
     const s = stage('php-nginx');
-    const r = await runBerth(['check'], { bin: installed, cwd: t.dir, env: hostEnv(s), timeoutMs: 30_000 });
+    const r = await runBerth(['check'], { exe: whichIn(s, 'berth'), cwd: t.dir, env: hostEnv(s), timeoutMs: 30_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^berth check: ok/);
   });

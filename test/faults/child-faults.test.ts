@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
+import { alive, NODE, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
 import { expectNoneAlive, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -64,7 +64,7 @@ describe('crash loops', () => {
 
 describe('a child that ignores every catchable signal', () => {
   it('is SIGKILLed with its group after stopTimeout: 137, nothing left', async () => {
-    const cfg = config('deaf', `services:\n  app: { command: [node, ${fx('deaf.mjs')}], stopTimeout: 1s }\n`);
+    const cfg = config('deaf', `services:\n  app: { command: [${NODE}, ${fx('deaf.mjs')}], stopTimeout: 1s }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('deaf child'));
     for (const sig of ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const) b.kill(sig); // forwarded, ignored
@@ -79,7 +79,7 @@ describe('a child that ignores every catchable signal', () => {
   });
 
   it('shutdownTimeout bounds the wait when stopTimeout is longer', async () => {
-    const cfg = config('deaf2', `shutdownTimeout: 2s\nservices:\n  app: { command: [node, ${fx('deaf.mjs')}], stopTimeout: 60s }\n`);
+    const cfg = config('deaf2', `shutdownTimeout: 2s\nservices:\n  app: { command: [${NODE}, ${fx('deaf.mjs')}], stopTimeout: 60s }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor((l) => typeof l.msg === 'string' && l.msg.startsWith('deaf child'));
     const pids = reportedPids(b);
@@ -93,7 +93,7 @@ describe('a child that ignores every catchable signal', () => {
 
 describe('output faults', () => {
   it('a child that closes its stdout early keeps running, its stderr still relayed; SIGTERM stops it cleanly', async () => {
-    const cfg = config('closeout', `services:\n  app: { command: [node, ${fx('close-stdout.mjs')}], ready: { log: "still here 2" } }\n`);
+    const cfg = config('closeout', `services:\n  app: { command: [${NODE}, ${fx('close-stdout.mjs')}], ready: { log: "still here 2" } }\n`);
     const b = start(['-c', cfg]);
     await b.waitForEvent('ready');
     await b.waitFor((l) => l.service === 'app' && l.msg === 'still here 5');
@@ -107,7 +107,7 @@ describe('output faults', () => {
   });
 
   it('a child that writes with no newline for ever: cut into 64 KiB lines, berth stays small and stops on time', async () => {
-    const b = start(['--stop-timeout', '2s', '--', 'node', fx('no-newline.mjs'), '2']);
+    const b = start(['--stop-timeout', '2s', '--', NODE, fx('no-newline.mjs'), '2']);
     await until(() => childLines(b.lines, 'node').length >= 40, 30_000, '40 pieces of the endless line');
     const pieces = childLines(b.lines, 'node');
     for (const p of pieces) expect(String(p.msg).length).toBe(64 * 1024);
@@ -123,7 +123,7 @@ describe('output faults', () => {
 
 describe('a child that forks a process every second', () => {
   it('at SIGTERM every process it forked is gone, in its group or escaped into a session of its own', async () => {
-    const b = start(['--', 'node', fx('forker.mjs'), '1000']);
+    const b = start(['--', NODE, fx('forker.mjs'), '1000']);
     await until(() => b.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('forked')).length >= 3, 15_000, 'three forks');
     const pids = reportedPids(b);
     expect(pids.length).toBeGreaterThanOrEqual(4);
@@ -191,7 +191,7 @@ describe('programs that cannot be started', () => {
 
 describe('killed like the OOM killer does (SIGKILL)', () => {
   it('a task: berth exits 137, no service starts', async () => {
-    const cfg = config('oom-task', `tasks:\n  - { name: migrate, command: [node, ${fx('task.mjs')}] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
+    const cfg = config('oom-task', `tasks:\n  - { name: migrate, command: [${NODE}, ${fx('task.mjs')}] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
     const b = start(['-c', cfg]);
     const line = await b.waitFor((l) => l.service === 'migrate' && typeof l.msg === 'string' && l.msg.startsWith('task pid'));
     process.kill(Number(String(line.msg).split(' ')[2]), 'SIGKILL');
@@ -202,7 +202,7 @@ describe('killed like the OOM killer does (SIGKILL)', () => {
   });
 
   it('one of two services: berth stops the other and exits 137, nothing left', async () => {
-    const cfg = config('oom-svc', `services:\n  db: { command: [node, ${fx('task.mjs')}, exit0] }\n  app: { command: [node, ${fx('slow-stop.mjs')}, "100"], after: [db] }\n`);
+    const cfg = config('oom-svc', `services:\n  db: { command: [${NODE}, ${fx('task.mjs')}, exit0] }\n  app: { command: [${NODE}, ${fx('slow-stop.mjs')}, "100"], after: [db] }\n`);
     const b = start(['-c', cfg]);
     await b.waitForEvent('ready');
     await b.waitFor((l) => l.service === 'db' && typeof l.msg === 'string' && l.msg.startsWith('task pid'));

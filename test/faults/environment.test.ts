@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, BERTH_COMMAND, startBerth, tempDir, type Berth } from '../helpers/berth.js';
+import { alive, BERTH_COMMAND, NODE, startBerth, tempDir, type Berth } from '../helpers/berth.js';
 import { asUser, expectNoneAlive, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -79,7 +79,7 @@ describe('the ready file', () => {
 describe("berth's stdout", () => {
   it('closed by the reader (EPIPE) while a child floods: berth keeps supervising, becomes ready, stops on SIGTERM', async () => {
     const [ready, pidFile, hup] = [join(t.dir, `epipe-ready-${++n}`), join(t.dir, `epipe-pid-${n}`), join(t.dir, `epipe-hup-${n}`)];
-    const b = start(['--', 'node', fx('flood-mark.mjs'), pidFile, hup], { env: { BERTH_READY_FILE: ready } });
+    const b = start(['--', NODE, fx('flood-mark.mjs'), pidFile, hup], { env: { BERTH_READY_FILE: ready } });
     b.proc.stdout!.destroy(); // the log collector went away
     await until(() => existsSync(ready) && existsSync(pidFile), 15_000, 'the ready file');
     const child = readPid(pidFile);
@@ -96,7 +96,7 @@ describe("berth's stdout", () => {
   it('closed, with --log-format raw: the child writes there itself and meets the EPIPE; berth reports its exit on stderr', async () => {
     // raw with nothing to mask hands the child berth's own stdout, as if berth were not there
     const [ready, pidFile, hup] = [join(t.dir, `raw-ready-${++n}`), join(t.dir, `raw-pid-${n}`), join(t.dir, `raw-hup-${n}`)];
-    const b = start(['--log-format', 'raw', '--', 'node', fx('flood-mark.mjs'), pidFile, hup], { env: { BERTH_READY_FILE: ready } });
+    const b = start(['--log-format', 'raw', '--', NODE, fx('flood-mark.mjs'), pidFile, hup], { env: { BERTH_READY_FILE: ready } });
     b.proc.stdout!.destroy();
     const r = await b.exited; // node dies of an unhandled EPIPE
     const events = b.stderr().split('\n').filter((l) => l.startsWith('{"level"')).map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -117,7 +117,7 @@ describe("berth's stdout", () => {
 
   it('never read while a child floods: memory stays bounded, signals still forwarded, SIGTERM still stops it', async () => {
     const [ready, pidFile, hup] = [join(t.dir, `stuck-ready-${++n}`), join(t.dir, `stuck-pid-${n}`), join(t.dir, `stuck-hup-${n}`)];
-    const b = start(['--stop-timeout', '2s', '--', 'node', fx('flood-mark.mjs'), pidFile, hup], { env: { BERTH_READY_FILE: ready } });
+    const b = start(['--stop-timeout', '2s', '--', NODE, fx('flood-mark.mjs'), pidFile, hup], { env: { BERTH_READY_FILE: ready } });
     b.proc.stdout!.pause();
     await until(() => existsSync(pidFile), 15_000, 'the child');
     extraPids.push(readPid(pidFile));
@@ -142,7 +142,7 @@ describe('/proc not mounted (an empty tmpfs over it)', () => {
       'tasks:',
       '  - { name: migrate, command: "sh -c \'echo migrated\'" }',
       'services:',
-      `  app: { command: [node, -e, "require('net').createServer().listen(${port}, '127.0.0.1'); process.on('SIGHUP', () => console.log('got SIGHUP')); console.log('pid', process.pid)"], ready: "tcp:127.0.0.1:${port}", readyTimeout: 20s }`,
+      `  app: { command: [${NODE}, -e, "require('net').createServer().listen(${port}, '127.0.0.1'); process.on('SIGHUP', () => console.log('got SIGHUP')); console.log('pid', process.pid)"], ready: "tcp:127.0.0.1:${port}", readyTimeout: 20s }`,
     ].join('\n'));
     const b = start(['-c', cfg], { env: { BERTH_READY_FILE: ready }, wrap: inMountNs('mount -t tmpfs none /proc') });
     await b.waitForEvent('ready', {}, 30_000);

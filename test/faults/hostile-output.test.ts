@@ -2,7 +2,7 @@
 // relays it, keeps the child's JSON bytes and exits with the documented status.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runBerth, tempDir, type Line } from '../helpers/berth.js';
+import { NODE, runBerth, tempDir, type Line } from '../helpers/berth.js';
 import { fx } from './util.js';
 import { request } from 'node:http';
 import { binaries, fleet, prepareExample, type Example } from '../fixtures/presets/php-nginx.js';
@@ -17,7 +17,7 @@ const childLines = (lines: Line[]) => lines.filter((l) => l.stream === 'stdout' 
 
 describe('a child can print anything', () => {
   it('deep JSON (20,000 levels, with service or stream), NULs, invalid UTF-8, a 200 KB line, no final newline: berth relays it and exits with the child’s code', async () => {
-    const cfg = t.write('hostile.yaml', `services:\n  app: { command: [node, ${JSON.stringify(fx('hostile-lines.mjs'))}, '3'] }\n`);
+    const cfg = t.write('hostile.yaml', `services:\n  app: { command: [${NODE}, ${JSON.stringify(fx('hostile-lines.mjs'))}, '3'] }\n`);
     const r = await runBerth(['-c', cfg], { env: env(), timeoutMs: 30_000 });
     expect(r.stderr).not.toMatch(/RangeError|internal error/);
     expect(r.code).toBe(3);
@@ -36,7 +36,7 @@ describe('a child can print anything', () => {
   });
 
   it('the same in pretty format', async () => {
-    const cfg = t.write('hostile-pretty.yaml', `log: { format: pretty }\nservices:\n  app: { command: [node, ${JSON.stringify(fx('hostile-lines.mjs'))}, '4'] }\n`);
+    const cfg = t.write('hostile-pretty.yaml', `log: { format: pretty }\nservices:\n  app: { command: [${NODE}, ${JSON.stringify(fx('hostile-lines.mjs'))}, '4'] }\n`);
     const r = await runBerth(['-c', cfg], { env: env(), timeoutMs: 30_000 });
     expect(r.stderr).not.toMatch(/RangeError|internal error/);
     expect(r.code).toBe(4);

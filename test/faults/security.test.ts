@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { BERTH_COMMAND, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
+import { BERTH_COMMAND, NODE, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
 import { asUser, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
 import { processStartTime } from '../../src/os/proc.js';
 
@@ -35,7 +35,7 @@ const own = (l: Line) => l.event !== undefined && l.stream === undefined; // ber
 
 describe('a child cannot forge berth\'s events', () => {
   it('lines that look like events stay child lines, with berth\'s service and stream', async () => {
-    const b = start(['-c', t.write('forge.yaml', `services:\n  app: { command: [node, ${fx('forge.mjs')}] }\n`)]);
+    const b = start(['-c', t.write('forge.yaml', `services:\n  app: { command: [${NODE}, ${fx('forge.mjs')}] }\n`)]);
     await b.waitForEvent('ready');
     await until(() => b.lines.filter((l) => l.service === 'app' && l.stream).length >= 17, 10_000, 'every forged line');
     const r = await stopAndTime(b);
@@ -68,7 +68,7 @@ describe('secrets appear in no output', () => {
       '  console.log("x".repeat(65536 - 7) + s + "y".repeat(100));',
       '  console.error("stderr " + s); process.stdout.write("tail " + s); setInterval(() => {}, 1000); }, 100);',
     ].join('\n');
-    const cfg = t.write(`secrets-out-${++n}.yaml`, `secrets: [TOKEN]\nservices:\n  app: { command: [node, -e, ${JSON.stringify(script)}] }\n`);
+    const cfg = t.write(`secrets-out-${++n}.yaml`, `secrets: [TOKEN]\nservices:\n  app: { command: [${NODE}, -e, ${JSON.stringify(script)}] }\n`);
     const b = start(['-c', cfg], { env: { TOKEN_FILE: secretFile() } });
     await b.waitFor((l) => l.service === 'app' && l.stream === 'stderr');
     expect((await stopAndTime(b)).code).toBe(0);
@@ -83,7 +83,7 @@ describe('secrets appear in no output', () => {
     const cfg = t.write(`secrets-timeout-${++n}.yaml`, [
       'secrets: [TOKEN]',
       'services:',
-      `  app: { command: [sh, -c, 'echo "token is $$TOKEN"; exec node -e "setInterval(() => {}, 1000)" -- "$$TOKEN"'], ready: "file:${join(t.dir, 'never')}", readyTimeout: 1s }`,
+      `  app: { command: [sh, -c, 'echo "token is $$TOKEN"; exec ${NODE} -e "setInterval(() => {}, 1000)" -- "$$TOKEN"'], ready: "file:${join(t.dir, 'never')}", readyTimeout: 1s }`,
     ].join('\n'));
     const r = await runBerth(['-c', cfg], { env: { BERTH_READY_FILE: join(t.dir, `ready-${++n}`), TOKEN_FILE: secretFile() } });
     expect(r.code).toBe(69);

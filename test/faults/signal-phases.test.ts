@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { alive, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
+import { alive, NODE, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
 import { expectNoneAlive, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
 
 const SHUTDOWN = 3_000;
@@ -63,7 +63,7 @@ describe('SIGTERM at every phase', () => {
   });
 
   it('during the first task: the task gets it, berth exits with its status (143), nothing else starts', async () => {
-    const cfg = config(`tasks:\n  - { name: one, command: [node, ${fx('task.mjs')}] }\n  - { name: two, command: [true] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
+    const cfg = config(`tasks:\n  - { name: one, command: [${NODE}, ${fx('task.mjs')}] }\n  - { name: two, command: [true] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor(says('one', 'task pid'));
     await expectStops(b, 143);
@@ -72,7 +72,7 @@ describe('SIGTERM at every phase', () => {
   });
 
   it('during the second task, which exits 0 on SIGTERM: 0, the third task and the services never start', async () => {
-    const cfg = config(`tasks:\n  - { name: one, command: [true] }\n  - { name: two, command: [node, ${fx('task.mjs')}, exit0] }\n  - { name: three, command: [true] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
+    const cfg = config(`tasks:\n  - { name: one, command: [true] }\n  - { name: two, command: [${NODE}, ${fx('task.mjs')}, exit0] }\n  - { name: three, command: [true] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor(says('two', 'task pid'));
     await expectStops(b, 0);
@@ -81,7 +81,7 @@ describe('SIGTERM at every phase', () => {
   });
 
   it('between two attempts of a failing task (retry delay): its status, at once', async () => {
-    const cfg = config(`tasks:\n  - { name: flaky, command: [node, ${fx('task.mjs')}, die, "5", "0"], retries: 3, retryDelay: 30s }\nservices:\n  app: { command: [sleep, "30"] }\n`);
+    const cfg = config(`tasks:\n  - { name: flaky, command: [${NODE}, ${fx('task.mjs')}, die, "5", "0"], retries: 3, retryDelay: 30s }\nservices:\n  app: { command: [sleep, "30"] }\n`);
     const b = start(['-c', cfg]);
     await b.waitForEvent('task.retry');
     await expectStops(b, 5);
@@ -90,7 +90,7 @@ describe('SIGTERM at every phase', () => {
   });
 
   it('a second SIGTERM during a task ends it at once (137)', async () => {
-    const cfg = config(`tasks:\n  - { name: stubborn, command: [node, ${fx('task.mjs')}, ignore] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
+    const cfg = config(`tasks:\n  - { name: stubborn, command: [${NODE}, ${fx('task.mjs')}, ignore] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor(says('stubborn', 'task pid'));
     const pids = reportedPids(b);
@@ -103,7 +103,7 @@ describe('SIGTERM at every phase', () => {
   });
 
   it('a task that ignores SIGTERM is killed once shutdownTimeout has passed (137)', async () => {
-    const cfg = config(`tasks:\n  - { name: stubborn, command: [node, ${fx('task.mjs')}, ignore] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
+    const cfg = config(`tasks:\n  - { name: stubborn, command: [${NODE}, ${fx('task.mjs')}, ignore] }\nservices:\n  app: { command: [sleep, "30"] }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor(says('stubborn', 'task pid'));
     const pids = reportedPids(b);
@@ -114,7 +114,7 @@ describe('SIGTERM at every phase', () => {
   });
 
   it('after the first service started, while the next waits for it to be ready: 0, the next never starts', async () => {
-    const cfg = config(`services:\n  db: { command: [node, ${fx('slow-stop.mjs')}, "0"], ready: { log: "never printed" } }\n  app: { command: [sleep, "30"], after: [db] }\n`);
+    const cfg = config(`services:\n  db: { command: [${NODE}, ${fx('slow-stop.mjs')}, "0"], ready: { log: "never printed" } }\n  app: { command: [sleep, "30"], after: [db] }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor(says('db', 'slow-stop pid'));
     await expectStops(b, 0);
@@ -151,7 +151,7 @@ describe('SIGTERM at every phase', () => {
   });
 
   it('during shutdown (a second SIGTERM while a service drains): everything is killed at once, 137', async () => {
-    const cfg = config(`services:\n  app: { command: [node, ${fx('slow-stop.mjs')}, "20000"], stopTimeout: 30s }\n`.replace(/^shutdownTimeout: .*\n/, 'shutdownTimeout: 30s\n'));
+    const cfg = config(`services:\n  app: { command: [${NODE}, ${fx('slow-stop.mjs')}, "20000"], stopTimeout: 30s }\n`.replace(/^shutdownTimeout: .*\n/, 'shutdownTimeout: 30s\n'));
     const b = start(['-c', cfg]);
     await b.waitFor(says('app', 'slow-stop pid'));
     const pids = reportedPids(b);
@@ -164,7 +164,7 @@ describe('SIGTERM at every phase', () => {
   });
 
   it('during a shutdown a service started by exiting: still within shutdownTimeout, the exiting service decides (3)', async () => {
-    const cfg = config(`services:\n  slow: { command: [node, ${fx('slow-stop.mjs')}, "20000"], stopTimeout: 30s }\n  app: { command: "sh -c 'sleep 0.3; exit 3'", after: [slow] }\n`);
+    const cfg = config(`services:\n  slow: { command: [${NODE}, ${fx('slow-stop.mjs')}, "20000"], stopTimeout: 30s }\n  app: { command: "sh -c 'sleep 0.3; exit 3'", after: [slow] }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor(says('slow', 'draining'), 20_000);
     const pids = reportedPids(b);
@@ -175,7 +175,7 @@ describe('SIGTERM at every phase', () => {
   });
 
   it('shutdownTimeout bounds the whole stop across services (each would take 20 s)', async () => {
-    const cfg = config(`services:\n  a: { command: [node, ${fx('slow-stop.mjs')}, "20000"], stopTimeout: 30s }\n  b: { command: [node, ${fx('slow-stop.mjs')}, "20000"], stopTimeout: 30s, after: [a] }\n`);
+    const cfg = config(`services:\n  a: { command: [${NODE}, ${fx('slow-stop.mjs')}, "20000"], stopTimeout: 30s }\n  b: { command: [${NODE}, ${fx('slow-stop.mjs')}, "20000"], stopTimeout: 30s, after: [a] }\n`);
     const b = start(['-c', cfg]);
     await b.waitForEvent('ready');
     await b.waitFor(says('b', 'slow-stop pid'));
@@ -186,7 +186,7 @@ describe('SIGTERM at every phase', () => {
 
 describe('a flood of signals', () => {
   it('1,000 SIGHUPs in a burst: forwarded (the kernel may coalesce), and berth still stops promptly on SIGTERM', async () => {
-    const b = start(['--', 'node', fx('counter.mjs')]);
+    const b = start(['--', NODE, fx('counter.mjs')]);
     await b.waitFor(says('node', 'counter pid'));
     for (let i = 0; i < 1000; i++) process.kill(b.pid, 'SIGHUP');
     await b.waitFor(says('node', 'first SIGHUP'), 20_000);
@@ -203,7 +203,7 @@ describe('a flood of signals', () => {
   });
 
   it('4,000 mixed forwardable signals to two services: each service sees each kind; berth stays responsive', async () => {
-    const cfg = t.write(`mixed-${++n}.yaml`, `services:\n  a: { command: [node, ${fx('counter.mjs')}] }\n  b: { command: [node, ${fx('counter.mjs')}] }\n`);
+    const cfg = t.write(`mixed-${++n}.yaml`, `services:\n  a: { command: [${NODE}, ${fx('counter.mjs')}] }\n  b: { command: [${NODE}, ${fx('counter.mjs')}] }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor(says('a', 'counter pid'));
     await b.waitFor(says('b', 'counter pid'));

@@ -15,6 +15,8 @@ export const FIXTURES = join(ROOT, 'test/fixtures');
  */
 export const BERTH_BIN = process.env.BERTH_BIN ? resolve(ROOT, process.env.BERTH_BIN) : undefined;
 export const BERTH_COMMAND: readonly string[] = BERTH_BIN ? [BERTH_BIN] : [process.execPath, BERTH];
+/** the tests' own Node programs run as berth's children with this, by path: no test relies on node being on PATH */
+export const NODE = process.execPath;
 
 let nodeDir: string | undefined;
 /** PATH with this node on it as `node`, for services that are Node apps themselves */
@@ -52,6 +54,8 @@ export interface StartOptions {
   stdin?: 'ignore' | 'pipe';
   /** the berth script to run with node, e.g. one installed from the packed tarball (default: BERTH_COMMAND) */
   bin?: string;
+  /** an executable berth, run as it is, e.g. the one a Dockerfile copies (default: BERTH_COMMAND) */
+  exe?: string;
 }
 
 // A berth a test left running (it failed, or timed out) is stopped before the next
@@ -92,7 +96,7 @@ function ownReadyFile(): string {
 }
 
 export function startBerth(args: string[], opts: StartOptions = {}): Berth {
-  const argv = [...(opts.wrap ?? []), ...(opts.bin ? [process.execPath, opts.bin] : BERTH_COMMAND), ...args];
+  const argv = [...(opts.wrap ?? []), ...(opts.exe ? [opts.exe] : opts.bin ? [process.execPath, opts.bin] : BERTH_COMMAND), ...args];
   const proc = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, BERTH_READY_FILE: ownReadyFile(), ...opts.env } as NodeJS.ProcessEnv,
