@@ -54,7 +54,8 @@ export function watchLiveness(plan: LivenessPlan & { probe: Probe }, opts: Liven
       if (inARow > 0) hooks.onHealthy(inARow);
       inARow = 0;
     } else {
-      const why = abort.signal.aborted ? `${result.why} (no answer within ${plan.timeoutMs}ms)` : result.why;
+      const late = abort.signal.aborted && !/within \d+ms/.test(result.why);
+      const why = late ? `${result.why.replace(/: ABORTED$/, '')}: no answer within ${plan.timeoutMs}ms` : result.why;
       inARow++;
       if (inARow >= plan.failures) {
         stop();

@@ -46,7 +46,7 @@ describe('an http app that turns 500', () => {
       app: {
         command: app('http', port, '.'),
         ready: `http://127.0.0.1:${port}/health`,
-        liveness: { interval: '200ms', timeout: '150ms', failures: 2 },
+        liveness: { interval: '1200ms', timeout: '1s', failures: 2 }, // generous: the machine may be busy
         restart: 'on-failure',
       },
     });
@@ -82,7 +82,7 @@ describe('an http app that turns 500', () => {
   it('restart: never — berth stops everything and exits 69; the report says unhealthy and why', async () => {
     const port = await freePort();
     const { p, b, report } = await start({
-      app: { command: app('http', port, '.'), ready: `tcp:${port}`, liveness: { probe: `http://127.0.0.1:${port}/health`, interval: '150ms', failures: 1 } },
+      app: { command: app('http', port, '.'), ready: `tcp:${port}`, liveness: { probe: `http://127.0.0.1:${port}/health`, interval: '1200ms', timeout: '1s', failures: 1 } },
     });
     await b.waitForEvent('ready');
     writeFileSync(p.at('fail'), '');
@@ -95,7 +95,7 @@ describe('an http app that turns 500', () => {
   it('a check that passes again after failures logs service.healthy and keeps the service', async () => {
     const port = await freePort();
     const { p, b } = await start({
-      app: { command: app('http', port, '.'), ready: `http://127.0.0.1:${port}/health`, liveness: { interval: '150ms', failures: 1000 } },
+      app: { command: app('http', port, '.'), ready: `http://127.0.0.1:${port}/health`, liveness: { interval: '300ms', timeout: '1s', failures: 1000 } },
     });
     await b.waitForEvent('ready');
     writeFileSync(p.at('fail'), '');

@@ -188,7 +188,7 @@ describe('health.listen', () => {
     expect(after.status).toBe(200);
     expect(JSON.parse(after.body)).toEqual({
       status: 'ready',
-      services: { 'php-fpm': { state: 'ready', ready: true, reason: 'its ready probe passed' }, nginx: { state: 'ready', ready: true, reason: 'its ready probe passed' } },
+      services: { 'php-fpm': { state: 'ready', ready: true, reason: 'its ready probe passed' }, nginx: { state: 'ready', ready: true, reason: 'started (it has no ready probe)' } },
     });
     expect((await ask('/livez')).status).toBe(200);
     expect((await ask('/readyz?verbose=1')).status).toBe(200);
