@@ -27,7 +27,7 @@ async function start(drain: string, shutdownTimeout = '5s') {
     health: { listen: `127.0.0.1:${healthPort}` },
     services: { app: { command: [process.execPath, APP, 'tcp', port], ready: `tcp:${port}` } },
   });
-  const b = procs.berth(['-c', config], { cwd: p.dir });
+  const b = procs.berth(['-c', config], { cwd: p.dir, env: { BERTH_READY_FILE: undefined } });
   await b.waitForEvent('ready');
   const pid = Number(b.events('service.start')[0]!.pid);
   return { p, b, pid, readyz: () => fetch(`http://127.0.0.1:${healthPort}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { status: string } })) };
@@ -72,7 +72,7 @@ describe('drain', () => {
       drain: '60s',
       services: { app: { command: ['sh', '-c', `trap '' TERM; exec ${process.execPath} ${APP} tcp ${port}`], ready: `tcp:${port}`, stopSignal: 'SIGUSR1', stopTimeout: '60s' } },
     });
-    const b = procs.berth(['-c', config], { cwd: p.dir });
+    const b = procs.berth(['-c', config], { cwd: p.dir, env: { BERTH_READY_FILE: undefined } });
     await b.waitForEvent('ready');
     b.kill('SIGTERM');
     await b.waitForEvent('shutdown.drain');
@@ -92,7 +92,7 @@ describe('drain', () => {
       shutdownTimeout: '1s',
       services: { app: { command: ['sh', '-c', `trap '' USR1; exec ${process.execPath} ${APP} tcp ${port}`], ready: `tcp:${port}`, stopSignal: 'SIGUSR1', stopTimeout: '8s' } },
     });
-    const b = procs.berth(['-c', config], { cwd: p.dir });
+    const b = procs.berth(['-c', config], { cwd: p.dir, env: { BERTH_READY_FILE: undefined } });
     await b.waitForEvent('ready');
     b.kill('SIGTERM');
     await b.waitForEvent('shutdown.drain');

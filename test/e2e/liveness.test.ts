@@ -30,7 +30,7 @@ async function start(services: Record<string, unknown>, extra: Record<string, un
   const p = place();
   const healthPort = await freePort();
   const config = p.config({ readyFile: p.readyFile, terminationLog: p.at('termination-log'), health: { listen: `127.0.0.1:${healthPort}` }, log: { level: 'debug' }, services, ...extra });
-  const b = procs.berth(['-c', config], { cwd: p.dir, env: { BERTH_TERMINATION_LOG: undefined } });
+  const b = procs.berth(['-c', config], { cwd: p.dir, env: { BERTH_TERMINATION_LOG: undefined, BERTH_READY_FILE: undefined } });
   return { p, b, healthPort, report: () => readFileSync(p.at('termination-log'), 'utf8') };
 }
 
