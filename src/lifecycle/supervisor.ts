@@ -6,6 +6,7 @@ import { preflight, preflightStatus } from '../preflight/index.js';
 import { ensureDirs } from '../preflight/dirs.js';
 import { runTask } from './task.js';
 import { stopInReverseOrder } from './stop-order.js';
+import { findRunningBerth } from './second-berth.js';
 import { Service } from './service.js';
 import { installSignals } from './signals.js';
 import { removeReadyFile } from '../readiness/ready-file.js';
@@ -35,6 +36,11 @@ type Outcome = ShutdownCause;
 
 export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<number> {
   const { log } = deps;
+  const running = await findRunningBerth(initial, undefined);
+  if (running) {
+    log.error('start.refused', { pid: running.pid, path: running.path }, running.message);
+    return 78;
+  }
   if (initial.readyFile) removeReadyFile(initial.readyFile);
   const gate = new ReadyGate(initial, log);
   let drain: { skip(): void; cancel(): void } | undefined;

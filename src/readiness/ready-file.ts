@@ -37,14 +37,32 @@ export function writeReadyFile(path: string, content: ReadyFile): FileResult {
 
 /** What is at path: nothing, a ready file (as berth writes them), or something else. */
 function existing(path: string): 'missing' | 'ready' | 'other' {
+  const r = readExisting(path);
+  return typeof r === 'string' ? r : 'ready';
+}
+
+function readExisting(path: string): 'missing' | 'other' | Pick<ReadyFile, 'pid' | 'startTime'> {
   try {
     const st = lstatSync(path);
     if (!st.isFile() || st.size > 1 << 20) return 'other';
     const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<ReadyFile> | null;
-    return data !== null && typeof data === 'object' && Number.isInteger(data.pid) && typeof data.startTime === 'number' ? 'ready' : 'other';
+    return data !== null && typeof data === 'object' && Number.isInteger(data.pid) && typeof data.startTime === 'number' ? { pid: data.pid!, startTime: data.startTime } : 'other';
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'other';
   }
+}
+
+/**
+ * The pid of the live berth, other than this one, that wrote this ready file: the pid is
+ * running berth and started when the file says. A file left by a berth that is gone (or
+ * whose pid another program now has) names nobody, and may be replaced.
+ */
+export function liveOwner(path: string): number | undefined {
+  const data = readExisting(path);
+  if (typeof data === 'string' || data.pid === process.pid || data.pid <= 0 || data.startTime <= 0) return undefined;
+  if (processStartTime(data.pid) !== data.startTime) return undefined;
+  const info = processInfo(data.pid);
+  return info && runsBerth(info) ? data.pid : undefined;
 }
 
 /** Removes a ready file; anything else at that path (BERTH_READY_FILE=/app/server.js) is left alone. */
