@@ -5,20 +5,20 @@
 //   neither parses it nor goes through Node's ESM loader, whose resolving and linking of a
 //   dozen split chunks cost more than berth's own work did.
 // - dist/vendor/*.js: what only some runs need, each its own file, required on first use:
-//   zod and yaml (a config file), wait-on (waitFor).
+//   zod and yaml (a config file), wait-on (waitFor), croner (jobs).
 // - koffi stays in node_modules: it ships native binaries.
 //
 // After bundling, one start of berth fills the code cache with the functions a start runs.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const VENDORED = ['zod', 'yaml', 'wait-on'];
+const VENDORED = ['zod', 'yaml', 'wait-on', 'croner'];
 const common = {
   bundle: true,
   format: 'cjs',
@@ -79,10 +79,19 @@ await build({
   define: { 'import.meta.url': '__berthFileUrl', __BERTH_VERSION__: JSON.stringify(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) },
   banner: { js: "const __berthFileUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
+const installed = createRequire(join(root, 'package.json'));
 for (const name of VENDORED) {
+  // node_modules older than package.json (npm ci not run yet): that package's feature fails with why, the rest builds
+  let contents = `module.exports = require(${JSON.stringify(name)});`;
+  try {
+    installed.resolve(name);
+  } catch {
+    console.warn(`build: ${name} is not installed (run npm ci); what needs it will fail`);
+    contents = `throw new Error(${JSON.stringify(`${name} is not in this build of berth (npm ci was not run before npm run build)`)});`;
+  }
   await build({
     ...common,
-    stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' },
+    stdin: { contents, resolveDir: root, loader: 'js' },
     outfile: join(next, 'vendor', `${name}.js`),
   });
 }
