@@ -1,7 +1,12 @@
 // The shapes every part of berth agrees on: the resolved plan (config → plan.ts)
 // and the logger the rest writes its events through. Leaves import only this file.
 
-export type Probe =
+export type Probe = ProbeForm & {
+  /** as written, when it mentions {replica}: parsed again for each replica */
+  perReplica?: string | Record<string, unknown>;
+};
+
+type ProbeForm =
   | { kind: 'unix'; path: string }
   | { kind: 'tcp'; host?: string; port: number }
   | { kind: 'http'; url: string; status?: number }
@@ -67,6 +72,22 @@ export interface ServicePlan extends ProcessPlan {
   after: string[]; // written plus inferred (presets), all known names
   dirs: DirSpec[];
   liveness?: LivenessPlan;
+  /** `replicas` as written (1..64); absent: one process, with no BERTH_REPLICA */
+  replicas?: number;
+  /** set on each replica's own plan (lifecycle/replicas.ts): `name` is then "queue:2" */
+  replica?: { service: string; index: number };
+}
+
+export type OverlapPolicy = 'skip' | 'allow' | 'replace';
+
+/** A scheduled command (DESIGN §11): a task's process, run on a schedule once services are ready. */
+export interface JobPlan extends ProcessPlan {
+  schedule: { kind: 'cron'; expr: string } | { kind: 'every'; everyMs: number };
+  /** the schedule's text as written, for messages and `berth plan` */
+  scheduleText: string;
+  timezone: string;
+  overlap: OverlapPolicy;
+  timeoutMs?: number;
 }
 
 /** DESIGN §9: checked while the service runs, once it is ready. */
@@ -94,6 +115,8 @@ export interface Plan {
   health?: { host: string; port: number };
   tasks: TaskPlan[];
   services: ServicePlan[]; // in start order (topological by `after`)
+  /** only when the config has jobs */
+  jobs?: JobPlan[];
   /** values read from NAME_FILE: masked as *** in child output, never in berth's events */
   secretValues: string[];
 }

@@ -1,9 +1,11 @@
 // What one key alone cannot say: commands that will not split, two mains, `after` that
 // names nobody or goes round in a circle, two tasks with one name.
 import type { Config } from './schema.js';
+import type { Probe } from '../types.js';
 import type { KeyPath } from './key-path.js';
 import { splitShellWords } from './shell-words.js';
 import { orderByAfter } from './order.js';
+import { probeForReplica } from './probe.js';
 
 export interface Finding {
   path: KeyPath;
@@ -38,7 +40,31 @@ export function checkConfig(config: Config): Finding[] {
   for (const name of mains.slice(1)) {
     findings.push({ path: ['services', name, 'main'], message: `only one service can be main; ${mains[0]} is main too` });
   }
+  for (const [name, s] of services) findings.push(...checkReplicaProbes(name, s.ready, s.replicas ?? 1));
+  findings.push(...checkJobs(config, taskNames));
   const order = orderByAfter(services.map(([name, s]) => ({ name, after: s.after ?? [] })));
   if (!order.ok) for (const p of order.problems) findings.push({ path: ['services', p.name, 'after'], message: p.message });
+  return findings;
+}
+
+/** tcp:6553{replica} is a port for replica 1 and none for replica 6: each replica's probe must parse. */
+function checkReplicaProbes(name: string, ready: Probe | undefined, replicas: number): Finding[] {
+  if (ready?.perReplica === undefined) return [];
+  for (let n = 2; n <= replicas; n++) {
+    const r = probeForReplica(ready, n);
+    if (!r.ok) return [{ path: ['services', name, 'ready'], message: r.message }];
+  }
+  return [];
+}
+
+/** `berth ctl start NAME` and the log lines must tell a job from a service or a task. */
+function checkJobs(config: Config, taskNames: Map<string, number>): Finding[] {
+  const findings: Finding[] = [];
+  for (const [name, j] of Object.entries(config.jobs ?? {})) {
+    findings.push(...checkCommand(j.command, j.shell, ['jobs', name]));
+    if (config.services?.[name] !== undefined) findings.push({ path: ['jobs', name], message: `"${name}" is already the name of a service; a job needs a name of its own` });
+    const task = taskNames.get(name);
+    if (task !== undefined) findings.push({ path: ['jobs', name], message: `"${name}" is already the name of tasks[${task}]; a job needs a name of its own` });
+  }
   return findings;
 }

@@ -5,3 +5,5 @@ export const LOG_FORMATS = ['json', 'pretty', 'raw'] as const;
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 /** the signals berth passes on to services (DESIGN §3); the others stop berth itself */
 export const FORWARDED_SIGNALS = ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
+export const OVERLAP_POLICIES = ['skip', 'allow', 'replace'] as const;
+export const MAX_REPLICAS = 64;

@@ -5,7 +5,7 @@ import type { Source } from './source.js';
 import { expected, oneOf, quote } from './describe.js';
 import { closest } from './suggest.js';
 import { displayPath, startsWith, type KeyPath } from './key-path.js';
-import { configSchema, serviceSchema, taskSchema } from './schema.js';
+import { configSchema, jobSchema, serviceSchema, taskSchema } from './schema.js';
 
 type Def = { type: string; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown; innerType?: unknown; in?: unknown };
 const def = (s: unknown): Def => (s as { _zod: { def: Def } })._zod.def;
@@ -29,6 +29,7 @@ export function keysAt(schema: unknown, path: KeyPath): string[] {
 const PLACES: [string, string[], string][] = [
   ['a service setting', keysAt(serviceSchema, []), 'services.NAME.'],
   ['a task setting', keysAt(taskSchema, []), 'tasks[N].'],
+  ['a job setting', keysAt(jobSchema, []), 'jobs.NAME.'],
   ['a top-level setting', keysAt(configSchema, []), ''],
 ];
 

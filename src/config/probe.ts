@@ -105,7 +105,39 @@ function parseProbeObject(o: Record<string, unknown>): Parsed<Probe> {
   return ok({ kind: 'fastcgi', address: o.fastcgi, path, ...(o.expect !== undefined ? { expect: o.expect as string } : {}) });
 }
 
+/** `{replica}` in a probe string: the replica's number (tcp:300{replica}). */
+export const REPLICA_MARK = '{replica}';
+
+function mentionsReplica(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes(REPLICA_MARK);
+  if (Array.isArray(v)) return v.some(mentionsReplica);
+  return v !== null && typeof v === 'object' && Object.values(v).some(mentionsReplica);
+}
+
+function withReplica(v: unknown, n: number): unknown {
+  if (typeof v === 'string') return v.split(REPLICA_MARK).join(String(n));
+  if (Array.isArray(v)) return v.map((x) => withReplica(x, n));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withReplica(x, n)]));
+  return v;
+}
+
+/**
+ * The probe as replica `n` sees it. A probe that mentions {replica} keeps what was
+ * written (perReplica) and is parsed again per replica; replica 1's form is checked at load.
+ */
+export function probeForReplica(probe: Probe, n: number): Parsed<Probe> {
+  if (probe.perReplica === undefined) return ok(probe);
+  const r = parseWritten(withReplica(probe.perReplica, n));
+  return r.ok ? ok(r.value) : fail(`replica ${n}: ${r.message}`);
+}
+
 export function parseProbe(v: unknown): Parsed<Probe> {
+  if (!mentionsReplica(v)) return parseWritten(v);
+  const r = parseWritten(withReplica(v, 1));
+  return r.ok ? ok({ ...r.value, perReplica: v as string | Record<string, unknown> }) : r;
+}
+
+function parseWritten(v: unknown): Parsed<Probe> {
   if (typeof v === 'string') return parseProbeString(v);
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) return parseProbeObject(v as Record<string, unknown>);
   const hint = typeof v === 'number' && parsePort(String(v)) ? `; did you mean "tcp:${v}"?` : '';

@@ -3,7 +3,7 @@ import { field, ok, fail, type Parsed } from './field.js';
 import { expected, quote } from './describe.js';
 import { parseDuration, tooLong, DURATION_EXPECTED, DURATION_PATTERN } from './duration.js';
 import { parseSignal, SIGNAL_NAMES, SIGNAL_NUMBERS } from './signal.js';
-import { FORWARDED_SIGNALS } from './constants.js';
+import { FORWARDED_SIGNALS, MAX_REPLICAS } from './constants.js';
 
 const anyCase = (w: string) => [...w].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join('');
 const TRUE = ['true', 'yes', 'on', '1'];
@@ -45,6 +45,11 @@ export const restartLimit = field(
     return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? ok<number | 'unlimited'>(n) : fail(expected('a whole number (0 or more) or unlimited', v));
   },
 );
+/** `replicas`: a whole number from 1 to MAX_REPLICAS. */
+export const replicaCount = field({ anyOf: [{ type: 'integer', minimum: 1, maximum: MAX_REPLICAS }, { type: 'string', pattern: '^\\s*\\d+\\s*$' }] }, (v) => {
+  const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_REPLICAS ? ok(n) : fail(expected(`a whole number from 1 to ${MAX_REPLICAS}`, v));
+});
 
 const SHORT_NAMES = SIGNAL_NAMES.map((n) => anyCase(n.slice(3).toLowerCase()));
 export const signal = field(

@@ -2,12 +2,14 @@
 // Defaults are not here; plan/defaults.ts applies them, so `berth plan` can show them.
 import { z } from 'zod';
 import { expected, quote } from './describe.js';
-import { count, duration, flag, forwardedSignal, mode, restartLimit, signal, simpleName, text, SIMPLE_NAME, SIMPLE_NAME_RULE } from './scalars.js';
+import { count, duration, flag, forwardedSignal, mode, replicaCount, restartLimit, signal, simpleName, text, SIMPLE_NAME, SIMPLE_NAME_RULE } from './scalars.js';
+import { field } from './field.js';
+import { parseSchedule, parseTimeZone } from './schedule.js';
 import { command, envMap, listen, pathList, pathOrFalse, readyFile, resource, secretName } from './values.js';
 import { probe } from './probe-field.js';
-import { LOG_FORMATS, LOG_LEVELS, PRESETS, RESTART_POLICIES } from './constants.js';
+import { LOG_FORMATS, LOG_LEVELS, OVERLAP_POLICIES, PRESETS, RESTART_POLICIES } from './constants.js';
 
-export { LOG_FORMATS, LOG_LEVELS, PRESETS, RESTART_POLICIES } from './constants.js';
+export { LOG_FORMATS, LOG_LEVELS, OVERLAP_POLICIES, PRESETS, RESTART_POLICIES } from './constants.js';
 
 const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: (i) => expected(what, i.input) });
 const mapping = <T extends z.core.$ZodLooseShape>(shape: T, what: string) => z.strictObject(shape, { error: (i) => expected(what, i.input) });
@@ -59,6 +61,7 @@ export const serviceSchema = mapping(
     maxRestarts: restartLimit.optional(),
     minUptime: duration.optional(),
     forward: list(forwardedSignal, 'a list of signals (SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH), or [] for none').optional(),
+    replicas: replicaCount.optional(),
     main: flag.optional(),
     after: list(text('a service name'), 'a list of service names').optional(),
     requires: pathList('a path or a list of paths').optional(),
@@ -68,7 +71,28 @@ export const serviceSchema = mapping(
   'a service: a mapping of its settings',
 );
 
+const schedule = field({ type: 'string', pattern: '^\\s*(?:@\\w+|@every\\s+\\S+|\\S+(?:\\s+\\S+){4})\\s*$' }, parseSchedule);
+const timezone = field({ type: 'string', minLength: 1 }, parseTimeZone);
+
+/** A scheduled command: what a task takes, less retries/optional/skip, plus when and how often. */
+export const jobSchema = mapping(
+  {
+    command,
+    schedule,
+    timezone: timezone.optional(),
+    overlap: z.enum(OVERLAP_POLICIES).optional(),
+    timeout: duration.optional(),
+    shell: taskSchema.shape.shell,
+    cwd: taskSchema.shape.cwd,
+    env: taskSchema.shape.env,
+    user: taskSchema.shape.user,
+    requires: taskSchema.shape.requires,
+  },
+  'a job: a mapping with command and schedule',
+);
+
 const serviceName = z.string().regex(SIMPLE_NAME, { error: (i) => `${quote(String(i.input))} is not a valid service name: ${SIMPLE_NAME_RULE}` });
+const jobName = z.string().regex(SIMPLE_NAME, { error: (i) => `${quote(String(i.input))} is not a valid job name: ${SIMPLE_NAME_RULE}` });
 
 export const configSchema = mapping(
   {
@@ -85,6 +109,7 @@ export const configSchema = mapping(
     health: mapping({ listen }, 'a mapping like { listen: 0.0.0.0:9090 }').optional(),
     tasks: list(taskSchema, 'a list of tasks').optional(),
     services: z.record(serviceName, serviceSchema, { error: (i) => expected('a mapping of service names to their settings', i.input) }).optional(),
+    jobs: z.record(jobName, jobSchema, { error: (i) => expected('a mapping of job names to their settings', i.input) }).optional(),
   },
   'a mapping of settings (services, tasks, env, …)',
 );
@@ -92,3 +117,4 @@ export const configSchema = mapping(
 export type Config = z.output<typeof configSchema>;
 export type TaskConfig = z.output<typeof taskSchema>;
 export type ServiceConfig = z.output<typeof serviceSchema>;
+export type JobConfig = z.output<typeof jobSchema>;

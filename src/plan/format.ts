@@ -1,5 +1,5 @@
 // `berth plan`: the resolved plan for a person. Env keys, never their values.
-import type { Plan, ProcessPlan, ServicePlan, TaskPlan } from '../types.js';
+import type { JobPlan, Plan, ProcessPlan, ServicePlan, TaskPlan } from '../types.js';
 import { joinShellWords } from '../config/shell-words.js';
 import { formatDuration } from '../config/duration.js';
 import { maskSecrets, probeText } from './json.js';
@@ -25,8 +25,14 @@ function taskLines(t: TaskPlan, i: number, mask: (s: string) => string): string[
   return [`  ${i + 1}. ${t.name}${t.skip ? ' (skipped: skip is true)' : ''}`, ...processRows(t, mask), row('then', limits.join(', '))];
 }
 
+/** A probe written with {replica} is shown as written: each replica has its own. */
+function readyText(s: ServicePlan): string {
+  const p = s.ready!;
+  return typeof p.perReplica === 'string' ? `${p.perReplica.trim()} (replica 1: ${probeText(p)})` : probeText(p);
+}
+
 function serviceLines(s: ServicePlan, i: number, mask: (s: string) => string): string[] {
-  const tags = [s.main ? 'main' : '', s.preset ? `preset ${s.preset}` : '', s.after.length ? `after ${s.after.join(', ')}` : ''].filter(Boolean);
+  const tags = [s.main ? 'main' : '', s.replicas !== undefined ? `${s.replicas} replica${s.replicas === 1 ? '' : 's'}, BERTH_REPLICA=1..${s.replicas}` : '', s.preset ? `preset ${s.preset}` : '', s.after.length ? `after ${s.after.join(', ')}` : ''].filter(Boolean);
   const within = s.readyTimeoutMs === 0 ? 'waiting forever' : `within ${formatDuration(s.readyTimeoutMs)}`;
   const limit = s.maxRestarts === 'unlimited' ? 'never giving up' : `at most ${s.maxRestarts} times in 60s`;
   const restart = s.restart === 'never' ? 'never (its exit stops the container)' : `${s.restart}, ${limit}; a run of ${formatDuration(s.minUptimeMs)} or more restarts at once, not counted`;
@@ -34,7 +40,7 @@ function serviceLines(s: ServicePlan, i: number, mask: (s: string) => string): s
   const lines = [
     `  ${i + 1}. ${s.name}${tags.length ? ` (${tags.join('; ')})` : ''}`,
     ...processRows(s, mask),
-    row('ready', s.ready ? `${mask(probeText(s.ready))}, ${within}` : 'once started (no probe)'),
+    row('ready', s.ready ? `${mask(readyText(s))}, ${within}` : 'once started (no probe)'),
     row('stop', `${s.stopSignal}, then SIGKILL after ${formatDuration(s.stopTimeoutMs)}`),
     row('restart', restart),
   ];
@@ -45,6 +51,16 @@ function serviceLines(s: ServicePlan, i: number, mask: (s: string) => string): s
     lines.push(row('dir', mask(how ? `${d.path} (${how})` : d.path)));
   }
   return lines;
+}
+
+function jobLines(j: JobPlan, i: number, mask: (s: string) => string): string[] {
+  const overlap = { skip: 'a run still going skips the next', allow: 'runs may overlap', replace: 'a new run stops the one still going' }[j.overlap];
+  return [
+    `  ${i + 1}. ${j.name}`,
+    ...processRows(j, mask),
+    row('schedule', `${j.schedule.kind === 'every' ? j.scheduleText : `"${j.scheduleText}"`}${j.schedule.kind === 'cron' ? ` in ${j.timezone}` : ''}, first once every service is ready`),
+    row('then', [j.timeoutMs === undefined ? 'no time limit' : `time limit ${formatDuration(j.timeoutMs)}`, overlap].join(', ')),
+  ];
 }
 
 export function formatPlan(plan: Plan): string {
@@ -63,5 +79,9 @@ export function formatPlan(plan: Plan): string {
   plan.tasks.forEach((t, i) => lines.push(...taskLines(t, i, mask)));
   lines.push('', plan.services.length ? 'services, in start order:' : 'services: none (berth runs the tasks, then exits)');
   plan.services.forEach((s, i) => lines.push(...serviceLines(s, i, mask)));
+  if (plan.jobs?.length) {
+    lines.push('', 'jobs:');
+    plan.jobs.forEach((j, i) => lines.push(...jobLines(j, i, mask)));
+  }
   return lines.join('\n') + '\n';
 }

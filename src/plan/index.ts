@@ -9,6 +9,7 @@ import { DEFAULTS, defaultReadyFile } from './defaults.js';
 import { parseEnvSettings, parseOverrides, type PlanOverrides } from './overrides.js';
 import { planTasks } from './tasks.js';
 import { planServices } from './services.js';
+import { planJobs } from './jobs.js';
 import { orderServices } from './order.js';
 import type { FindProgram } from './preset-command.js';
 import type { PlanContext } from './process.js';
@@ -83,5 +84,7 @@ export function buildPlan(loaded: LoadedConfig | undefined, options: PlanOptions
   };
   if (loaded) plan.configFile = loaded.file;
   if (config?.health) plan.health = config.health.listen;
+  const jobs = planJobs(ctx);
+  if (jobs) plan.jobs = jobs;
   return plan;
 }

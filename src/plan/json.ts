@@ -36,7 +36,7 @@ function serviceJson(s: ServicePlan, mask: (s: string) => string) {
 
 export function planToJson(plan: Plan) {
   const mask = (s: string) => maskSecrets(s, plan.secretValues);
-  const { secretValues: _secrets, tasks, services, ...top } = plan;
+  const { secretValues: _secrets, tasks, services, jobs, ...top } = plan;
   // every value, not only argv: a secret interpolated into a URL or a path is still a secret
   return maskValues(
     {
@@ -44,6 +44,7 @@ export function planToJson(plan: Plan) {
       tasks: tasks.map((t) => processJson(t, mask)),
       services: services.map((s) => serviceJson(s, mask)),
       startOrder: services.map((s) => s.name),
+      ...(jobs && { jobs: jobs.map((j) => processJson(j, mask)) }),
     },
     mask,
   );

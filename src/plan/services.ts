@@ -68,6 +68,7 @@ function planService(ctx: PlanContext, name: string, s: ServiceConfig, main: boo
     if (Array.isArray(l)) return l;
     plan.liveness = l;
   }
+  if (s.replicas !== undefined) plan.replicas = s.replicas;
   return plan;
 }
 

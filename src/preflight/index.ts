@@ -13,7 +13,7 @@ export type ProblemKind = 'cwd' | 'requires' | 'not-found' | 'not-executable' | 
 
 export interface Problem {
   kind: ProblemKind;
-  /** the task or service */
+  /** the task, service or job */
   name: string;
   message: string;
 }
@@ -41,7 +41,7 @@ export async function preflight(plan: Plan, opts: { signal?: AbortSignal } = {})
   }
   const slowStop = stopChainWarning(services, plan.shutdownTimeoutMs);
   if (slowStop) warnings.push({ name: 'shutdownTimeout', message: slowStop });
-  for (const p of [...plan.tasks, ...services]) {
+  for (const p of [...plan.tasks, ...services, ...(plan.jobs ?? [])]) {
     checkProcess(p, problems, users);
     for (const message of shellWarnings(p)) warnings.push({ name: p.name, message });
   }
