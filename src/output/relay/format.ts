@@ -7,13 +7,20 @@ export type ChildStream = 'stdout' | 'stderr';
 /** Child lines are "info" on both streams: stderr is where most servers log, not a severity. */
 export const CHILD_LEVEL = 'info';
 
+/** A replica's name, "queue:2", is written as `"service":"queue","replica":2`. */
+function ownText(name: string, stream: ChildStream): string {
+  const m = /^(.+):(\d+)$/.exec(name);
+  const service = m ? m[1]! : name;
+  return `"service":${JSON.stringify(service)}${m ? `,"replica":${Number(m[2])}` : ''},"stream":"${stream}"`;
+}
+
 /**
  * Returns an encoder for one service's stream. `time` is the ISO time of the chunk the
  * line came in. A line that is a JSON object keeps its own text (see spliceChildJson);
  * any other line becomes `msg`, at the level `levelOf` finds in it, else info.
  */
 export function jsonEncoder(service: string, stream: ChildStream, levelOf?: LevelOf): (line: string, time: string) => string {
-  const ours = `"service":${JSON.stringify(service)},"stream":"${stream}"`;
+  const ours = ownText(service, stream);
   const tail = `",${ours},"msg":`;
   let head = '';
   let headTime = '';
@@ -50,7 +57,7 @@ const BLOCK_PLAIN = /^[^\u0000-\u0009\u000b-\u001f"\\]*$/;
  */
 export function jsonBlockEncoder(service: string, stream: ChildStream, levelOf?: LevelOf): (lines: string[], text: string | undefined, time: string) => string {
   const one = jsonEncoder(service, stream, levelOf);
-  const ours = `"service":${JSON.stringify(service)},"stream":"${stream}"`;
+  const ours = ownText(service, stream);
   let head = '';
   let sep = '';
   let headTime = '';
@@ -86,7 +93,7 @@ export function spliceChildJson(line: string, obj: ChildObject, ours: string, ti
       const raw = line.slice(m.valueStart, m.valueEnd);
       const { level, same } = childLevel(raw);
       if (raw !== `"${level}"`) edits.push({ start: m.valueStart, end: m.valueEnd, text: same ? `"${level}"` : `"${level}","child.level":${raw}` });
-    } else if (m.key === 'service' || m.key === 'stream') {
+    } else if (m.key === 'service' || m.key === 'stream' || (m.key === 'replica' && ours.includes('"replica":'))) {
       keys ??= new Set(obj.members.map((x) => x.key));
       let name = `child.${m.key}`;
       while (keys.has(name)) name = `child.${name}`; // the child's own child.service stays too

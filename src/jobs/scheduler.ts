@@ -1,0 +1,96 @@
+// When each job runs. One timer for every job, never longer than MAX_SLEEP_MS, so a wall
+// clock that jumps (suspend, NTP) is noticed within a second:
+// - forward past one or more due times: the job runs once, late, and its next time is
+//   reckoned from now: never a burst of the runs it missed;
+// - backward: a due time already run is never run again; the job waits for the next one.
+// `@every` schedules count monotonic time, which neither jump moves.
+import type { Clock } from './clock.js';
+import type { Timing } from './timing.js';
+
+export const MAX_SLEEP_MS = 1000;
+
+export interface Due {
+  name: string;
+  /** the wall time it was due at (for `@every`, the wall time when its interval ended) */
+  dueAt: number;
+  /** how long after its due time it is run: a jump forward, a busy event loop */
+  lateMs: number;
+}
+
+interface Entry {
+  name: string;
+  timing: Timing;
+  /** wall ms (cron) or monotonic ms (`@every`); undefined: the schedule has no further time */
+  due: number | undefined;
+}
+
+export class Scheduler {
+  private entries: Entry[];
+  private cancel: (() => void) | undefined;
+  private running = false;
+
+  constructor(
+    jobs: { name: string; timing: Timing }[],
+    private readonly clock: Clock,
+    private readonly onDue: (due: Due) => void,
+  ) {
+    this.entries = jobs.map((j) => ({ name: j.name, timing: j.timing, due: undefined }));
+  }
+
+  /** the first times are reckoned from now: a job first runs at its first time after start() */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const now = this.clock.now();
+    const mono = this.clock.mono();
+    for (const e of this.entries) e.due = e.timing.kind === 'every' ? mono + e.timing.everyMs : e.timing.after(now);
+    this.arm();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.cancel?.();
+    this.cancel = undefined;
+  }
+
+  /** the wall time a job runs next, or undefined (stopped, or no further time) */
+  nextRun(name: string): number | undefined {
+    const e = this.entries.find((x) => x.name === name);
+    if (!this.running || e?.due === undefined) return undefined;
+    return e.timing.kind === 'every' ? this.clock.now() + Math.max(0, e.due - this.clock.mono()) : e.due;
+  }
+
+  private tick(): void {
+    this.cancel = undefined;
+    if (!this.running) return;
+    const now = this.clock.now();
+    const mono = this.clock.mono();
+    const due: Due[] = [];
+    for (const e of this.entries) {
+      if (e.due === undefined) continue;
+      if (e.timing.kind === 'every') {
+        if (mono < e.due) continue;
+        due.push({ name: e.name, dueAt: now - (mono - e.due), lateMs: mono - e.due });
+        e.due += e.timing.everyMs;
+        if (e.due <= mono) e.due = mono + e.timing.everyMs; // a blocked loop missed some: no burst
+      } else {
+        if (now < e.due) continue; // a clock set back waits for the next time, never repeats one
+        due.push({ name: e.name, dueAt: e.due, lateMs: now - e.due });
+        e.due = e.timing.after(Math.max(now, e.due)); // times missed in a jump forward are dropped
+      }
+    }
+    this.arm();
+    for (const d of due) this.onDue(d);
+  }
+
+  private arm(): void {
+    const now = this.clock.now();
+    const mono = this.clock.mono();
+    let wait = MAX_SLEEP_MS;
+    for (const e of this.entries) {
+      if (e.due === undefined) continue;
+      wait = Math.min(wait, e.timing.kind === 'every' ? e.due - mono : e.due - now);
+    }
+    this.cancel = this.clock.setTimer(() => this.tick(), Math.max(0, wait));
+  }
+}
