@@ -8,6 +8,8 @@ import { runTask } from './task.js';
 import { stopInReverseOrder } from './stop-order.js';
 import { findRunningBerth } from './second-berth.js';
 import { Service } from './service.js';
+import { expandReplicas, replicaRunner } from './replicas.js';
+import { createJobs, type Jobs } from '../jobs/index.js';
 import { installSignals } from './signals.js';
 import { removeReadyFile } from '../readiness/ready-file.js';
 import { ReadyGate } from './ready-gate.js';
@@ -55,6 +57,7 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
   let currentTask: Child | undefined;
   let taskDeadline: NodeJS.Timeout | undefined;
   let services: Service[] = [];
+  let jobs: Jobs | undefined;
   const stopWaiters = new Set<() => void>();
   const decide = deferred<Outcome>();
 
@@ -72,6 +75,7 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
         log.warn('shutdown.forced', { signal: sig }, `second signal (${sig}) during shutdown: killing everything now`);
         currentTask?.signalGroup('SIGKILL');
         services.forEach((s) => s.kill());
+        jobs?.kill();
         return;
       }
       stopSignal = sig;
@@ -146,9 +150,10 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
     }
     if (stopSignal) return 0; // the task that saw the signal succeeded, or there was none
 
-    const outcome = await runServices(plan, runner, deps, decide, gate, (s) => (services = s));
+    if (plan.jobs) jobs = createJobs(plan.jobs, runner);
+    const outcome = await runServices(plan, runner, deps, decide, gate, (s) => (services = s), jobs);
     cause = outcome;
-    return await shutdown(plan, services, outcome, runner, pid1, () => forced);
+    return await shutdown(plan, services, outcome, runner, pid1, () => forced, jobs);
   } finally {
     drain?.cancel();
     drain = undefined;
@@ -193,19 +198,25 @@ async function waitForDependencies(plan: Plan, log: EventLog, stopWaiters: Set<(
   return 0;
 }
 
-async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, decide: Deferred<Outcome>, gate: ReadyGate, publish: (s: Service[]) => void): Promise<Outcome> {
+async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, decide: Deferred<Outcome>, gate: ReadyGate, publish: (s: Service[]) => void, jobs: Jobs | undefined): Promise<Outcome> {
   const { log } = deps;
-  if (plan.services.length === 0) return { kind: 'no-services' };
+  if (plan.services.length === 0 && !jobs) return { kind: 'no-services' };
   if (decide.settled) return decide.promise; // a signal came before the first service
-  const readyWaiters = new Map<string, Deferred<void>>(plan.services.map((s) => [s.name, deferred<void>()]));
-  const services: Service[] = plan.services.map(
+  const processes = expandReplicas(plan.services, plan.baseDir);
+  if (processes.length === 0) jobs!.start(); // jobs alone: they run until a signal
+  const readyWaiters = new Map<string, Deferred<void>>(processes.map((s) => [s.name, deferred<void>()]));
+  const services: Service[] = processes.map(
     (sp) =>
-      new Service(sp, runner, {
+      new Service(sp, replicaRunner(runner, sp), {
         onReady(svc) {
           readyWaiters.get(svc.name)!.resolve();
         },
         onNotReady() {},
-        onChange: () => gate.update(),
+        onChange() {
+          gate.update();
+          // jobs first run once every service is ready; start() is once only
+          if (jobs && services.every((x) => x.state === 'ready')) jobs.start();
+        },
         onFinal(svc, status, why) {
           decide.resolve(svc.finalCause(status, why));
         },
@@ -221,16 +232,19 @@ async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, dec
   return decide.promise;
 }
 
-async function shutdown(plan: Plan, services: Service[], outcome: Outcome, runner: Runner, pid1: Pid1Session | undefined, forced: () => boolean): Promise<number> {
+async function shutdown(plan: Plan, services: Service[], outcome: Outcome, runner: Runner, pid1: Pid1Session | undefined, forced: () => boolean, jobs: Jobs | undefined): Promise<number> {
   const { log } = runner;
   if (plan.readyFile) removeReadyFile(plan.readyFile);
   const deadline = Date.now() + plan.shutdownTimeoutMs;
   const started = Date.now();
   const byName = new Map(services.map((s) => [s.name, s]));
   const records: StopRecord[] = [];
+  // a job's run is no service's dependency: it stops alongside them, inside the same deadline
+  const jobsStopped = jobs?.stop(deadline);
   for (const { name, result } of await stopInReverseOrder(services, deadline)) {
     if (result.info) records.push({ service: name, stopSignal: byName.get(name)!.plan.stopSignal, info: result.info, killed: result.killed });
   }
+  await jobsStopped;
   const leftovers = pid1?.adopted() ?? [];
   if (leftovers.length) {
     log.info('shutdown.leftovers', { pids: leftovers }, `ending ${leftovers.length} process(es) left behind by services`);
