@@ -217,9 +217,9 @@ describe('the install Dockerfile.example builds', () => {
 });
 
 describe('Dockerfile.example names only what exists', () => {
-  const targets = ['php-nginx', 'node-monorepo'];
+  const targets = ['php-nginx', 'php-laravel', 'node-monorepo'];
 
-  it('has the two targets, each with berth as ENTRYPOINT and `berth health` as HEALTHCHECK', () => {
+  it('has the three targets, each with berth as ENTRYPOINT and `berth health` as HEALTHCHECK', () => {
     expect(stages.map((s) => s.name)).toEqual(expect.arrayContaining(['berth-build', ...targets]));
     for (const name of targets) {
       const s = stage(name);

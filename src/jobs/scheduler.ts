@@ -70,7 +70,7 @@ export class Scheduler {
       if (e.due === undefined) continue;
       if (e.timing.kind === 'every') {
         if (mono < e.due) continue;
-        due.push({ name: e.name, dueAt: now - (mono - e.due), lateMs: mono - e.due });
+        due.push({ name: e.name, dueAt: Math.round(now - (mono - e.due)), lateMs: Math.round(mono - e.due) });
         e.due += e.timing.everyMs;
         if (e.due <= mono) e.due = mono + e.timing.everyMs; // a blocked loop missed some: no burst
       } else {
