@@ -45,8 +45,11 @@ describe('replicas', () => {
     b.kill('SIGTERM');
     const { code } = await b.exited;
     expect(code).toBe(0);
+    // stopped at the same time: every replica was told before the first had ended
     const stops = b.events('service.stop');
+    const firstExit = b.lines.findIndex((l) => l.event === 'service.exit');
     expect(stops.map((l) => l.replica).sort()).toEqual([1, 2, 3]);
+    expect(stops.every((l) => b.lines.indexOf(l) < firstExit)).toBe(true);
     expect(pids.filter(alive)).toEqual([]);
   });
 
