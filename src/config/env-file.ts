@@ -1,6 +1,6 @@
 // dotenv files (`envFile:`): KEY=VALUE, `export KEY=VALUE`, quotes, comments.
 // Nothing is expanded: a `$` in a value stays a `$`.
-import { readFileSync } from 'node:fs';
+import { READ_LIMITS, readTextBounded, whyUnreadable } from '../os/read-bounded.js';
 import path from 'node:path';
 import type { Problem } from './errors.js';
 import { quote } from './describe.js';
@@ -73,10 +73,10 @@ export function readEnvFiles(
     const file = path.resolve(dir, name);
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readTextBounded(file, READ_LIMITS.envFile);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : String(code ?? e);
+      const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : code === 'EACCES' ? 'permission denied' : whyUnreadable(e);
       problems.push({ ...locate(i), message: `cannot read env file ${file.length > 200 ? `${file.slice(0, 200)}…` : file}: ${why}` });
       return;
     }

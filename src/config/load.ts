@@ -1,6 +1,6 @@
 // Load a config file: read, parse YAML/JSON, interpolate, validate, read env files and
 // secrets. Every problem is collected, then thrown together as one ConfigError.
-import { readFileSync } from 'node:fs';
+import { READ_LIMITS, readFileBounded, whyUnreadable } from '../os/read-bounded.js';
 import path from 'node:path';
 import { ConfigError, type Problem } from './errors.js';
 import { readSource } from './source.js';
@@ -28,10 +28,10 @@ const NOT_TEXT = 'the file is not text (it holds binary data); expected YAML or 
 function readText(file: string): string {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    bytes = readFileBounded(file, READ_LIMITS.config);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code ?? e);
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : whyUnreadable(e);
     throw new ConfigError([{ file, path: '', message: `cannot read the config file: ${why}` }]);
   }
   let text: string;

@@ -1,5 +1,5 @@
 // `secrets: [NAME]`: the value comes from $NAME, or from the file named by $NAME_FILE.
-import { readFileSync } from 'node:fs';
+import { READ_LIMITS, readTextBounded, whyUnreadable } from '../os/read-bounded.js';
 import path from 'node:path';
 import type { Env } from './interpolate.js';
 
@@ -26,11 +26,11 @@ export function readSecret(name: string, env: Env, cwd: string): SecretResult {
   if (!isSet(named)) return { ok: false, message: `neither ${n} nor ${f} is set; set ${n}, or ${f} to a file holding it` };
   const file = path.resolve(cwd, named);
   try {
-    const value = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    const value = readTextBounded(file, READ_LIMITS.secret).replace(/\r?\n$/, '');
     return { ok: true, secret: { name, value, fromFile: file } };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(code ?? e);
+    const why = code === 'ENOENT' ? 'file not found' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : whyUnreadable(e);
     return { ok: false, message: `cannot read ${f}=${cut(named)}: ${why}` };
   }
 }

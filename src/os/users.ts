@@ -1,10 +1,11 @@
 // `user:` as a name or uid[:gid], resolved from /etc/passwd and /etc/group.
-import { readFileSync } from 'node:fs';
+import { READ_LIMITS, readTextBounded } from './read-bounded.js';
 import type { UserSpec } from '../types.js';
 
-function readTable(file: string): string[][] {
+/** /etc/passwd or /etc/group as rows of fields; [] when unreadable (or not a regular file under 8 MiB) */
+export function readTable(file: string): string[][] {
   try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+    return readTextBounded(file, READ_LIMITS.userDb).split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
   } catch {
     return [];
   }

@@ -2,7 +2,7 @@
 // listen.owner:listen.group with listen.mode (root:root 0660 when unset); nginx's workers run
 // as `user` (nobody by default). connect() needs write permission: otherwise every PHP
 // request is a 502 with "Permission denied" in nginx's log.
-import { readFileSync } from 'node:fs';
+import { readTable } from '../os/users.js';
 import { formatEndpoint, serves } from './endpoint.js';
 import { at, type PresetWarning } from './findings.js';
 import type { NginxFacts } from './nginx/targets.js';
@@ -13,13 +13,7 @@ export interface Accounts {
   group: string[][];
 }
 
-function table(file: string): string[][] {
-  try {
-    return readFileSync(file, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
-  } catch {
-    return [];
-  }
-}
+const table = readTable;
 
 /** A service's master process runs as root unless `user:` says otherwise. */
 export function runsAsRoot(user: string | undefined): boolean {

@@ -1,6 +1,7 @@
 // The ready file (DESIGN §5): present only while every service is ready, replaced atomically,
 // and trusted by `berth health` only when it names the live berth that wrote it.
-import { closeSync, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, unlinkSync } from 'node:fs';
+import { readlinkSync, realpathSync, unlinkSync } from 'node:fs';
+import { READ_LIMITS, readTextBounded, whyUnreadable } from '../os/read-bounded.js';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { ensureDir, UnsafePathError, writeFileAtomic } from '../os/safe-path.js';
 import { processInfo, processStartTime, processUid, type ProcessInfo } from '../os/proc.js';
@@ -43,9 +44,7 @@ function existing(path: string): 'missing' | 'ready' | 'other' {
 
 function readExisting(path: string): 'missing' | 'other' | Pick<ReadyFile, 'pid' | 'startTime'> {
   try {
-    const st = lstatSync(path);
-    if (!st.isFile() || st.size > 1 << 20) return 'other';
-    const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<ReadyFile> | null;
+    const data = JSON.parse(readTextBounded(path, READ_LIMITS.readyFile, { noFollow: true })) as Partial<ReadyFile> | null;
     return data !== null && typeof data === 'object' && Number.isInteger(data.pid) && typeof data.startTime === 'number' ? { pid: data.pid!, startTime: data.startTime } : 'other';
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'other';
@@ -84,16 +83,12 @@ export function checkHealth(path: string): { ok: boolean; reason: string } {
   let text: string;
   let owner: number;
   try {
-    const fd = openSync(path, 'r');
-    try {
-      owner = fstatSync(fd).uid;
-      text = readFileSync(fd, 'utf8');
-    } finally {
-      closeSync(fd);
-    }
+    let uid = -1;
+    text = readTextBounded(path, READ_LIMITS.readyFile, { onStat: (st) => (uid = st.uid) });
+    owner = uid;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === 'ENOENT' ? `not ready: no ready file at ${path}` : `cannot read ${path}: ${(e as Error).message}` };
+    return { ok: false, reason: code === 'ENOENT' ? `not ready: no ready file at ${path}` : `cannot read ${path}: ${whyUnreadable(e)}` };
   }
   let data: Partial<ReadyFile>;
   try {

@@ -6,7 +6,7 @@
 // holds every TCP address nginx will listen on, bound but not listening: a client is refused,
 // as it is before anything starts. Which addresses: berth's own reading of nginx's files (the
 // test's dump comes after), plus the service's ready probe.
-import { readFileSync } from 'node:fs';
+import { READ_LIMITS, readTextBounded } from '../../os/read-bounded.js';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ServicePlan } from '../../types.js';
 import { probeEndpoint, type Endpoint } from '../endpoint.js';
@@ -59,7 +59,7 @@ function readConfigFiles(main: string): Map<string, string> {
     if (files.has(file) || files.size >= MAX_FILES) return;
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readTextBounded(file, READ_LIMITS.presetConfig);
     } catch {
       return;
     }

@@ -5,7 +5,7 @@
 //  - the section in force after an include is the last one the included files opened.
 //  - [name] reopens a pool case-insensitively; in a pool, `$pool` is its name as first written.
 //  - a later assignment replaces an earlier one.
-import { readFileSync } from 'node:fs';
+import { READ_LIMITS, readTextBounded } from '../../os/read-bounded.js';
 import { isAbsolute, join } from 'node:path';
 import { lexIniLine } from './ini.js';
 import { globFiles } from '../glob.js';
@@ -41,7 +41,7 @@ export interface FpmFiles {
 export const diskFiles: FpmFiles = {
   read(file) {
     try {
-      return readFileSync(file, 'utf8');
+      return readTextBounded(file, READ_LIMITS.presetConfig); // /dev/zero or 10 GB: read as missing, php-fpm -tt says the rest
     } catch {
       return undefined;
     }

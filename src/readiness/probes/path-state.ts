@@ -1,5 +1,6 @@
 // How a path looks to a person debugging permissions: kind, owner and mode, by name.
-import { lstatSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, statSync, type Stats } from 'node:fs';
+import { readTable } from '../../os/users.js';
 import { dirname } from 'node:path';
 
 export interface PathState {
@@ -51,8 +52,8 @@ export function describeParent(path: string): { text: string; dir: PathState } {
 
 function nameOf(db: string, id: number): string {
   try {
-    const line = readFileSync(db, 'utf8').split('\n').find((l) => l.split(':')[2] === String(id));
-    return line?.split(':')[0] || String(id);
+    const row = readTable(db).find((r) => r[2] === String(id));
+    return row?.[0] || String(id);
   } catch {
     return String(id);
   }
