@@ -8,6 +8,7 @@ export default defineConfig({
   define: { __BERTH_VERSION__: JSON.stringify(version) },
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/helpers/setup.ts'],
     pool: 'forks',
     // two cores: real processes and servers in every file, so keep the fan-out small
     maxWorkers: 2,

@@ -40,6 +40,10 @@ async function main(argv: string[], env: Env): Promise<number> {
       (r.ok ? out : err)(`berth health: ${r.reason}`);
       return r.ok ? 0 : 1;
     }
+    case 'ctl': {
+      const { ctl } = await import('./cli/ctl.js');
+      return ctl(args.command, { control: args.options.control, config: args.options.config }, env, { cwd: process.cwd(), uid: process.getuid?.() ?? 0, out, err });
+    }
   }
   const commands = await import('./cli/commands.js');
   const io = { cwd: process.cwd(), uid: process.getuid?.() ?? 0, stdoutIsTTY: Boolean(process.stdout.isTTY), stdinIsTTY: isatty(0) /* process.stdin would open a stream for nothing */, launcher, out, err };

@@ -113,6 +113,8 @@ export interface Plan {
   waitFor: string[]; // wait-on resources: tcp:host:port, http(s)://, socket:/path, file:/path
   waitTimeoutMs: number;
   health?: { host: string; port: number };
+  /** the control socket berth ctl talks to (absolute), or false for none */
+  control: string | false;
   tasks: TaskPlan[];
   services: ServicePlan[]; // in start order (topological by `after`)
   /** only when the config has jobs */

@@ -1,13 +1,14 @@
 // DESIGN §1: verbs, options, and Docker's CMD convention. Pure: argv in, a value out.
 
-export type Verb = 'run' | 'check' | 'plan' | 'health' | 'schema' | 'version' | 'help';
-const VERBS = new Set(['run', 'check', 'plan', 'health', 'schema']);
+export type Verb = 'run' | 'check' | 'plan' | 'health' | 'schema' | 'ctl' | 'version' | 'help';
+const VERBS = new Set(['run', 'check', 'plan', 'health', 'schema', 'ctl']);
 
 export interface Options {
   config?: string;
   ready?: string;
   readyTimeout?: string;
   readyFile?: string;
+  control?: string;
   waitFor: string[];
   cwd?: string;
   stopSignal?: string;
@@ -20,7 +21,7 @@ export interface Options {
 export interface ParsedArgs {
   verb: Verb;
   options: Options;
-  /** the command after the options: CMD in Docker's terms */
+  /** the command after the options: CMD in Docker's terms; for ctl, its own words */
   command: string[];
 }
 
@@ -34,6 +35,7 @@ const VALUE_OPTIONS: Record<string, keyof Options> = {
   '--ready': 'ready',
   '--ready-timeout': 'readyTimeout',
   '--ready-file': 'readyFile',
+  '--control': 'control',
   '--wait-for': 'waitFor',
   '--cwd': 'cwd',
   '--stop-signal': 'stopSignal',
@@ -76,6 +78,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     }
     if (verb === undefined && VERBS.has(arg)) {
       verb = arg as Verb;
+      // `berth ctl …` is a client: its words are its own (src/cli/ctl-args.ts)
+      if (verb === 'ctl') return { verb, options, command: argv.slice(i + 1) };
       continue;
     }
     break; // the first word that is neither a verb nor an option starts the command
@@ -114,6 +118,12 @@ Usage:
   berth plan   [options] [--json]   print the resolved plan; starts nothing
   berth health [--ready-file PATH]  exit 0 when ready, 1 when not (HEALTHCHECK)
   berth schema                      print the config's JSON Schema
+  berth ctl VERB [ARG...]           talk to the berth running here (docker exec … berth ctl status):
+    status [--json]                 every service, task and job: state, pid, uptime, restarts
+    restart NAME...                 stop, start, wait until ready again (69 if not)
+    stop NAME... | start NAME...    an operator's stop keeps the container up (and unready)
+    signal SIG NAME...              e.g. berth ctl signal HUP nginx
+    logs NAME [-n N] [--follow]     the last lines berth kept (masked), then new ones
   berth --version | --help
 
 Options:
@@ -123,6 +133,8 @@ Options:
                          tcp:HOST:PORT, http://..., file:/path
   --ready-timeout DUR    how long to wait for it (500ms, 10s, 5m; 0 waits forever)
   --ready-file PATH      where to write the ready file ($BERTH_READY_FILE)
+  --control PATH         the control socket berth ctl talks to, or false ($BERTH_CONTROL;
+                         default /run/berth/control.sock, /tmp/berth-UID/control.sock)
   --wait-for RESOURCE    wait for tcp://host:port, http(s)://..., unix:/path, file:/path
                          before anything starts (repeatable)
   --cwd DIR              working directory for the command and relative paths
@@ -137,4 +149,6 @@ option starts the command: \`berth php-fpm -F\`; \`berth -- check\` runs a progr
 Exit status: 0 clean stop; a service's or task's own status (128+signal when killed);
 137 SIGKILLed at shutdown; 124 task timeout; 127/126 command not found/not executable;
 69 not ready or waitFor timed out; 64 usage; 78 config or preflight; 70 berth's own bug.
+berth ctl: 0 done; 64 unknown name (it lists what exists); 69 no berth answering at the
+socket, or not ready again in time; 77 refused (only root and berth's own user may).
 `;

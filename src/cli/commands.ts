@@ -47,6 +47,7 @@ export async function loadPlan(args: ParsedArgs, env: Env, io: Io): Promise<Plan
       stdoutIsTTY: io.stdoutIsTTY,
       overrides: {
         readyFile: o.readyFile,
+        control: o.control,
         readyProbe: o.ready,
         readyTimeout: o.readyTimeout,
         waitFor: o.waitFor,
@@ -97,7 +98,8 @@ export async function run(plan: Plan, env: Env, io: Io): Promise<number> {
   const color = wantsColor(env, sink.isTTY());
   const log = createLogger({ format: plan.log.format, level: plan.log.level, sink, color, secretValues: plan.secretValues });
   const presets = new Map(plan.services.map((s) => [s.name, s.preset]));
-  const relay = createRelay({ format: plan.log.format, sink, secretValues: plan.secretValues, color, levelOf: (name) => presetLevelOf(presets.get(name)) });
+  // what `berth ctl logs` can show: the last 1,000 lines or 1 MiB of each service
+  const relay = createRelay({ format: plan.log.format, sink, secretValues: plan.secretValues, color, levelOf: (name) => presetLevelOf(presets.get(name)), ringSize: LOG_RING.lines, ringChars: LOG_RING.chars });
   // reading each orphan's command for its `reaped` line doubles the cost of reaping it
   const pid1 = loadPid1(log, { commands: plan.log.level === 'debug' || plan.log.level === 'trace' });
   logLoaded(log, plan);
@@ -106,6 +108,8 @@ export async function run(plan: Plan, env: Env, io: Io): Promise<number> {
   await log.flush(1_000);
   return status;
 }
+
+const LOG_RING = { lines: 1000, chars: 1 << 20 };
 
 function logLoaded(log: EventLog, plan: Plan): void {
   log.info(

@@ -107,6 +107,7 @@ export const configSchema = mapping(
     waitFor: list(resource, 'a list of resources').optional(),
     waitTimeout: duration.optional(),
     health: mapping({ listen }, 'a mapping like { listen: 0.0.0.0:9090 }').optional(),
+    control: pathOrFalse.optional(),
     tasks: list(taskSchema, 'a list of tasks').optional(),
     services: z.record(serviceName, serviceSchema, { error: (i) => expected('a mapping of service names to their settings', i.input) }).optional(),
     jobs: z.record(jobName, jobSchema, { error: (i) => expected('a mapping of job names to their settings', i.input) }).optional(),

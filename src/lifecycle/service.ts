@@ -34,10 +34,18 @@ export class Service {
   child: Child | undefined;
   readyAt: number | undefined;
   startedAt: number | undefined;
+  /** when its last run ended, and with what status (lastExit: how) */
+  lastExitAt: number | undefined;
+  lastStatus: number | undefined;
+  /** runs started again after the first, by policy or by an operator */
+  restartCount = 0;
+  /** the readiness report of a start an operator asked for that was not ready in time */
+  notReadyReport: string | undefined;
   private restarts: number[] = [];
   /** the last non-zero status of its runs: what giving up exits with */
   private lastFailure: number | undefined;
   private lineListeners = new Set<(line: string) => void>();
+  private stateListeners = new Set<(svc: Service) => void>();
   private readyAbort: AbortController | undefined;
   private stopped = false;
   private stopLiveness: (() => void) | undefined;
@@ -47,6 +55,12 @@ export class Service {
   lastExit: ExitInfo | undefined;
   private lastUnhealthy: string | undefined;
   private relayed: Promise<void> | undefined;
+  /** bumped by an operator's stop or start: a restart scheduled before it is void */
+  private epoch = 0;
+  /** this run was started by an operator: not being ready in time is reported to them, not fatal */
+  private operatorRun = false;
+  /** resolves once the current run's end was handled (onExit ran) */
+  private ended: Promise<void> | undefined;
 
   constructor(
     readonly plan: ServicePlan,
@@ -61,7 +75,7 @@ export class Service {
 
   /** spawn and watch readiness; returns once spawned (or failed to spawn) */
   start(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.child) return;
     const { plan, runner } = this;
     const child = runner.spawn(plan, this.opts);
     if ('spawnError' in child) return this.onExit({ code: undefined, signal: undefined, spawnError: child.spawnError }, undefined);
@@ -73,7 +87,7 @@ export class Service {
     runner.log.info('service.start', { service: plan.name, pid: child.pid, cwd: plan.cwd, argv: plan.argv }, `${plan.name} started in ${plan.cwd}: ${plan.argv.join(' ')}`);
     const relayed = runner.relayOutput(plan.name, child, (line) => this.lineListeners.forEach((l) => l(line)));
     this.relayed = relayed;
-    void child.exited.then(async (info) => {
+    this.ended = child.exited.then(async (info) => {
       this.readyAbort?.abort();
       this.stopLiveness?.();
       // its output is not lost: the exit event follows the last line; a helper it left holding its output is named
@@ -106,6 +120,12 @@ export class Service {
       if (abort.signal.reason === 'timeout' && this.child === child && !this.stopped) {
         const report = diagnoseNotReady({ service: plan.name, probe: plan.ready, pid: child.pid, lastLines: runner.lastLines(plan.name, 20), waitedMs: Date.now() - started });
         runner.log.error('ready.timeout', { service: plan.name, ...report.fields }, report.msg);
+        if (this.operatorRun) {
+          // the operator who asked is told (berth ctl exits 69); the container stays up, unready
+          this.notReadyReport = report.msg;
+          this.setState('starting', `not ready after ${plan.readyTimeoutMs} ms (started by an operator)`);
+          return;
+        }
         this.reason = 'not ready in time';
         this.hooks.onFinal(this, 69, 'ready-timeout');
       }
@@ -118,6 +138,8 @@ export class Service {
 
   private markReady(child: Child): void {
     this.readyAt = Date.now();
+    this.operatorRun = false;
+    this.notReadyReport = undefined;
     this.runner.log.info('service.ready', { service: this.name, pid: child.pid, afterMs: this.readyAt - (this.startedAt ?? this.readyAt) }, `${this.name} is ready`);
     this.setState('ready', this.plan.ready ? 'its ready probe passed' : 'started (it has no ready probe)'); // after service.ready: the last one's makes `ready`
     this.hooks.onReady(this);
@@ -180,10 +202,12 @@ export class Service {
     if (status !== 0) this.lastFailure = status;
     this.child = undefined;
     this.readyAt = undefined;
+    this.lastExitAt = Date.now();
+    this.lastStatus = status;
     const how = info.spawnError ? `could not start: ${info.spawnError}` : info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
     this.setState('exited', unhealthy !== undefined ? `unhealthy, then ${how}` : how);
     const fields = { service: plan.name, pid: child?.pid, code: info.code, signal: info.signal, status, ranMs, ...(unhealthy !== undefined && { unhealthy: true }) };
-    if (this.stopped) return; // stop() reports it
+    if (this.stopped) return this.notify(); // stop() reports it
     (status === 0 ? runner.log.info : runner.log.error).call(runner.log, 'service.exit', fields, `${plan.name} ${how}${unhealthy !== undefined ? ' (stopped: unhealthy)' : ''}`);
     if (status === 0 && child && unhealthy === undefined) this.reportDaemonized(child);
     // what it left in its group (php-fpm's workers, holding its socket) must not outlive it
@@ -205,7 +229,12 @@ export class Service {
     } else {
       runner.log.info('service.restart', { service: plan.name, attempt: 0, delayMs: 0, status, ranMs }, `${plan.name} ran ${ranMs} ms (minUptime ${plan.minUptimeMs} ms): restarting now, not counted`);
     }
-    void runner.delay(decision.delayMs).then((ok) => ok && !this.stopped && this.start());
+    const epoch = this.epoch;
+    void runner.delay(decision.delayMs).then((ok) => {
+      if (!ok || this.stopped || this.epoch !== epoch) return;
+      this.restartCount++;
+      this.start();
+    });
   }
 
   private reportDaemonized(child: Child): void {
@@ -246,6 +275,46 @@ export class Service {
     return { info, killed };
   }
 
+  /**
+   * An operator's stop (berth ctl stop): gracefully, as at shutdown, but the container stays up.
+   * It is not ready (the ready file goes first) and is not restarted until started again.
+   */
+  async operatorStop(): Promise<StopResult> {
+    this.epoch++;
+    this.operatorRun = false;
+    if (this.state === 'ready') this.hooks.onNotReady(this);
+    const r = await this.stop(Date.now() + this.plan.stopTimeoutMs);
+    await this.ended; // its exit handled: a start may follow at once
+    this.setState('stopped', 'stopped by operator');
+    return r;
+  }
+
+  /** An operator's start: at once (a pending restart's backoff is skipped). false when it already runs. */
+  operatorStart(): boolean {
+    if (this.child) return false;
+    const first = this.startedAt === undefined;
+    this.epoch++;
+    this.stopped = false;
+    this.operatorRun = true;
+    this.notReadyReport = undefined;
+    this.restarts = []; // a fresh start: earlier crashes do not count toward giving up
+    if (!first) this.restartCount++;
+    this.start();
+    return true;
+  }
+
+  /** Called on every change of state; returns the function that stops it. */
+  onStateChange(fn: (svc: Service) => void): () => void {
+    this.stateListeners.add(fn);
+    return () => this.stateListeners.delete(fn);
+  }
+
+  /** Each line of its output as it comes (masked); returns the function that stops it. */
+  subscribeLines(fn: (line: string) => void): () => void {
+    this.lineListeners.add(fn);
+    return () => this.lineListeners.delete(fn);
+  }
+
   /** the second signal: no grace */
   kill(): void {
     this.stopped = true;
@@ -280,6 +349,11 @@ export class Service {
     this.state = state;
     this.reason = reason;
     this.hooks.onChange?.(this);
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const fn of this.stateListeners) fn(this);
   }
 }
 

@@ -19,6 +19,7 @@ import { startHealthServer } from '../readiness/health.js';
 import { shutdownStatus, type ShutdownCause, type StopRecord } from './exit-status.js';
 import type { Runner } from './runner.js';
 import type { Pid1, Pid1Session } from '../pid1/index.js';
+import { openControl, taskBoard } from './control.js';
 
 export interface Relay {
   attach(name: string, stream: 'stdout' | 'stderr', readable: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<void>;
@@ -38,12 +39,11 @@ type Outcome = ShutdownCause;
 
 export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<number> {
   const { log } = deps;
-  const running = await findRunningBerth(initial, undefined);
+  const running = await findRunningBerth(initial, initial.control);
   if (running) {
     log.error('start.refused', { pid: running.pid, path: running.path }, running.message);
     return 78;
   }
-  if (initial.readyFile) removeReadyFile(initial.readyFile);
   const gate = new ReadyGate(initial, log);
   let drain: { skip(): void; cancel(): void } | undefined;
   let cause: EndCause | undefined;
@@ -60,6 +60,19 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
   let jobs: Jobs | undefined;
   const stopWaiters = new Set<() => void>();
   const decide = deferred<Outcome>();
+  const tasks = taskBoard(initial.tasks);
+
+  // made safely, or refused (78) before anything of an earlier run is touched
+  const control = await openControl(initial, log, {
+    plan: () => initial,
+    services: () => services,
+    tasks: tasks.rows,
+    stopping: () => stopSignal !== undefined,
+    ready: () => gate.health().ready,
+    lastLines: (name, n) => deps.relay.lastLines(name, n),
+  });
+  if (typeof control === 'number') return control;
+  if (initial.readyFile) removeReadyFile(initial.readyFile);
 
   const removeSignals = installSignals({
     onStop(sig) {
@@ -141,7 +154,9 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
 
     for (const task of plan.tasks) {
       if (stopSignal) break;
+      tasks.running(task.name);
       const outcome = await runTask(task, runner, { onChild: (c) => (currentTask = c), stopping: () => stopSignal !== undefined });
+      tasks.finished(task.name, outcome);
       if (outcome.failedWith !== undefined) {
         const why: EndCause = { kind: 'task', task: task.name, status: outcome.failedWith, reason: outcome.reason };
         log.info('shutdown.done', { status: outcome.failedWith, ...causeFields(why) }, `berth exits with ${outcome.failedWith}: ${describeCause(why)}`);
@@ -159,6 +174,7 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
     drain = undefined;
     clearTimeout(taskDeadline);
     await health?.close();
+    await control?.close();
     removeSignals();
     pid1?.stop();
   } })();

@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Resource } from '../config/values.js';
 import { UsageError } from '../config/errors.js';
 import { DEFAULTS, defaultReadyFile } from './defaults.js';
+import { defaultControlSocket } from '../control/socket-path.js';
 import { parseEnvSettings, parseOverrides, type PlanOverrides } from './overrides.js';
 import { planTasks } from './tasks.js';
 import { planServices } from './services.js';
@@ -66,9 +67,11 @@ export function buildPlan(loaded: LoadedConfig | undefined, options: PlanOptions
   );
   const written = config?.readyFile;
   const fileReady = typeof written === 'string' ? path.resolve(dir, written) : written;
+  const fileControl = typeof config?.control === 'string' ? path.resolve(dir, config.control) : config?.control;
   const plan: Plan = {
     baseDir: dir,
     readyFile: flags.readyFile ?? fromEnv.readyFile ?? fileReady ?? defaultReadyFile(options.uid ?? process.getuid?.() ?? 0),
+    control: flags.control ?? fromEnv.control ?? fileControl ?? defaultControlSocket(options.uid ?? process.getuid?.() ?? 0),
     shutdownTimeoutMs: config?.shutdownTimeout ?? DEFAULTS.shutdownTimeoutMs,
     drainMs: config?.drain ?? DEFAULTS.drainMs,
     terminationLog: terminationLogOf(options.env.BERTH_TERMINATION_LOG, config?.terminationLog, dir, cwd),

@@ -13,6 +13,7 @@ import { didYouMean } from '../config/suggest.js';
 
 export interface PlanOverrides {
   readyFile?: string; // --ready-file ("false": none)
+  control?: string; // --control ("false": none)
   readyProbe?: string; // --ready, for the main (or only) service
   readyTimeout?: string; // --ready-timeout
   waitFor?: string[]; // --wait-for, appended to the file's
@@ -27,6 +28,7 @@ export interface PlanOverrides {
 
 export interface ParsedOverrides {
   readyFile?: string | false; // absolute
+  control?: string | false; // absolute
   ready?: Probe;
   readyTimeoutMs?: number;
   waitFor: Resource[];
@@ -68,6 +70,7 @@ export function parseOverrides(o: PlanOverrides, cwd: string): ParsedOverrides {
   };
   const out: ParsedOverrides = { waitFor: [] };
   if (o.readyFile !== undefined) out.readyFile = o.readyFile === 'false' || o.readyFile === '' ? false : path.resolve(cwd, o.readyFile);
+  if (o.control !== undefined) out.control = o.control === 'false' || o.control === '' ? false : path.resolve(cwd, o.control);
   if (o.readyProbe !== undefined) out.ready = take('--ready', probeFromFlag(o.readyProbe, o.parseMapping));
   if (o.readyTimeout !== undefined) out.readyTimeoutMs = take('--ready-timeout', dur(o.readyTimeout));
   for (const w of o.waitFor ?? []) {
@@ -83,7 +86,7 @@ export function parseOverrides(o: PlanOverrides, cwd: string): ParsedOverrides {
   return out;
 }
 
-/** BERTH_READY_FILE, BERTH_LOG_FORMAT, BERTH_LOG_LEVEL: between the flags and the file. */
+/** BERTH_READY_FILE, BERTH_CONTROL, BERTH_LOG_FORMAT, BERTH_LOG_LEVEL: between the flags and the file. */
 export function parseEnvSettings(env: Record<string, string | undefined>, cwd: string, flags: ParsedOverrides) {
   const problems: { path: string; message: string }[] = [];
   const pick = <T extends string>(name: string, allowed: readonly T[], flagGiven: boolean): T | undefined => {
@@ -95,10 +98,12 @@ export function parseEnvSettings(env: Record<string, string | undefined>, cwd: s
   };
   const file = env.BERTH_READY_FILE;
   const readyFile = file === undefined || file === '' ? undefined : file === 'false' ? (false as const) : path.resolve(cwd, file);
+  const socket = env.BERTH_CONTROL;
+  const control = socket === undefined || socket === '' ? undefined : socket === 'false' ? (false as const) : path.resolve(cwd, socket);
   const logFormat = pick('BERTH_LOG_FORMAT', LOG_FORMATS, flags.logFormat !== undefined);
   const logLevel = pick('BERTH_LOG_LEVEL', LOG_LEVELS, flags.logLevel !== undefined);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { readyFile, logFormat, logLevel };
+  return { readyFile, control, logFormat, logLevel };
 }
 
 /** The flags that act on one service: --ready, --cwd, … (for the message when none fits). */

@@ -1,6 +1,6 @@
 // Run the built berth as a user would, and read its output as parsed lines.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -97,9 +97,11 @@ function ownReadyFile(): string {
 
 export function startBerth(args: string[], opts: StartOptions = {}): Berth {
   const argv = [...(opts.wrap ?? []), ...(opts.exe ? [opts.exe] : opts.bin ? [process.execPath, opts.bin] : BERTH_COMMAND), ...args];
+  // a control socket of its own (berth ctl), unless the test chose one: tests run in parallel
+  const control = opts.env && 'BERTH_CONTROL' in opts.env ? {} : { BERTH_CONTROL: ownControlSocket() };
   const proc = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd ?? ROOT,
-    env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, BERTH_READY_FILE: ownReadyFile(), ...opts.env } as NodeJS.ProcessEnv,
+    env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, BERTH_READY_FILE: ownReadyFile(), ...control, ...opts.env } as NodeJS.ProcessEnv,
     stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   running.add(proc);
@@ -166,6 +168,15 @@ export function startBerth(args: string[], opts: StartOptions = {}): Berth {
     kill: (sig = 'SIGTERM') => proc.kill(sig),
   };
 }
+
+/** A fresh private directory's control.sock, removed when the test file ends. */
+function ownControlSocket(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-ctl-'));
+  controlDirs.push(dir);
+  return join(dir, 'control.sock');
+}
+const controlDirs: string[] = [];
+afterAll(() => controlDirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** Run berth to its end; fails the test if it takes longer than timeoutMs. */
 export async function runBerth(args: string[], opts: StartOptions & { timeoutMs?: number } = {}) {

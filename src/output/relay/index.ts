@@ -23,6 +23,8 @@ export interface RelayOptions {
   ringSize?: number;
   /** json: how to read the level of a service's plain lines (its preset's error log); default none */
   levelOf?: (service: string) => LevelOf | undefined;
+  /** characters kept per service at most, whatever ringSize says; default unbounded */
+  ringChars?: number;
 }
 
 export interface Relay {
@@ -64,7 +66,7 @@ export function createRelay(opts: RelayOptions): Relay {
     if (!paints.has(service)) paints.set(service, opts.color ? serviceColor(paints.size) : (s) => s);
     width = Math.max(width, service.length);
     let ring = rings.get(service);
-    if (!ring) rings.set(service, (ring = new Ring(ringSize)));
+    if (!ring) rings.set(service, (ring = new Ring(ringSize, opts.ringChars)));
     return ring;
   };
 

@@ -1,0 +1,60 @@
+// `berth ctl status` as a table for a person; --json gives the same facts as data.
+import type { ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
+
+export function formatStatus(s: StatusSnapshot, now: number): string {
+  const out: string[] = [];
+  const b = s.berth;
+  out.push(`berth ${b.version}, pid ${b.pid}, up ${duration(b.uptimeMs)}, ${b.phase}, ${b.ready ? 'ready' : 'NOT READY'}${b.configFile ? ` (${b.configFile})` : ''}`);
+  if (s.services.length) {
+    const liveness = s.services.some((r) => r.liveness);
+    out.push('');
+    out.push(
+      ...table([
+        ['SERVICE', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'LAST EXIT', 'READY', ...(liveness ? ['LIVENESS'] : []), 'REASON'],
+        ...s.services.map((r) => [name(r), r.state, r.pid ?? '-', r.uptimeMs === null ? '-' : duration(r.uptimeMs), r.restarts, lastExit(r, now), r.ready ? 'yes' : 'no', ...(liveness ? [r.liveness?.state ?? '-'] : []), r.reason]),
+      ]),
+    );
+  }
+  if (s.tasks.length) {
+    out.push('');
+    out.push(...table([['TASK', 'STATE', 'STATUS', 'TOOK', 'RESULT'], ...s.tasks.map((t: TaskStatus) => [t.name, t.state, t.status ?? '-', t.durationMs === null ? '-' : duration(t.durationMs), t.reason ?? '-'])]));
+  }
+  if (s.jobs.length) {
+    out.push('');
+    const keys = [...new Set(s.jobs.flatMap((j) => Object.keys(j).filter((k) => k !== 'name')))].slice(0, 6);
+    out.push(...table([['JOB', ...keys.map((k) => k.toUpperCase())], ...s.jobs.map((j) => [j.name, ...keys.map((k) => cell(j[k]))])]));
+  }
+  return out.join('\n');
+}
+
+const name = (r: ServiceStatus) => (r.replica === undefined ? r.name : `${r.name}:${r.replica}`);
+
+function lastExit(r: ServiceStatus, now: number): string {
+  const e = r.lastExit;
+  if (!e) return '-';
+  return `${e.signal ?? `code ${e.code}`} ${duration(now - e.at)} ago`;
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+function table(rows: (string | number)[][]): string[] {
+  const text = rows.map((r) => r.map(String));
+  const widths = text[0]!.map((_, i) => Math.max(...text.map((r) => (r[i] ?? '').length)));
+  return text.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+/** 950ms, 42s, 5m12s, 3h04m, 2d05h */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}

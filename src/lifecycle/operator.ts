@@ -1,0 +1,158 @@
+// berth ctl's verbs on the running services (DESIGN §10): the ControlTarget the control
+// socket drives. The supervisor hands over what it knows through getters; nothing here
+// decides the container's fate except through Service itself.
+import type { EventLog, Plan } from '../types.js';
+import type { ActionResult, ControlTarget, JobStatus, Names, ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
+import { probeText } from '../plan/json.js';
+import type { Service } from './service.js';
+import { VERSION } from '../version.js';
+
+/** What the scheduler (jobs) adds to the control socket, when there is one. */
+export interface JobsControl {
+  names(): string[];
+  status(): JobStatus[];
+  start(name: string): Promise<ActionResult>;
+}
+
+export interface OperatorDeps {
+  log: EventLog;
+  /** the plan berth runs now (after a reload, the new one) */
+  plan(): Plan;
+  /** the services once they exist; empty while tasks run */
+  services(): Service[];
+  tasks(): TaskStatus[];
+  jobs?(): JobsControl | undefined;
+  /** shutting down: every action is refused */
+  stopping(): boolean;
+  ready(): boolean;
+  lastLines(name: string, n: number): string[];
+  now?: () => number;
+}
+
+export function createOperator(d: OperatorDeps): ControlTarget {
+  const now = d.now ?? Date.now;
+  const startedAt = now() - process.uptime() * 1000;
+  const find = (name: string) => d.services().find((s) => s.name === name);
+  const notYet = (name: string): ActionResult => ({ ok: false, code: 'not-ready', message: `${name} has not started yet: berth is still ${d.services().length ? 'starting services' : 'running its tasks'}` });
+
+  return {
+    names(): Names {
+      return { services: d.plan().services.map((s) => s.name), jobs: d.jobs?.()?.names() ?? [] };
+    },
+    stopping: d.stopping,
+    status(): StatusSnapshot {
+      const services = d.services();
+      const t = now();
+      const rows: ServiceStatus[] = services.length ? services.map((s) => serviceStatus(s, t)) : d.plan().services.map((p) => ({ ...pendingRow(p.name), readiness: p.ready ? probeText(p.ready) : null }));
+      return {
+        berth: {
+          pid: process.pid,
+          version: VERSION,
+          uptimeMs: Math.round(t - startedAt),
+          phase: d.stopping() ? 'stopping' : services.length ? 'running' : 'starting',
+          ready: d.ready(),
+          configFile: d.plan().configFile ?? null,
+        },
+        services: rows,
+        tasks: d.tasks(),
+        jobs: d.jobs?.()?.status() ?? [],
+      };
+    },
+    async restart(name) {
+      const svc = find(name);
+      if (!svc) return notYet(name);
+      await svc.operatorStop();
+      if (d.stopping()) return { ok: false, code: 'shutting-down', message: `${name} stopped; berth began shutting down, so it was not started again` };
+      svc.operatorStart();
+      return untilReady(svc, d.stopping, 'restarted');
+    },
+    async stop(name) {
+      const svc = find(name);
+      if (!svc) return notYet(name);
+      if (svc.state === 'stopped') return { ok: true, message: `${name} was already stopped` };
+      const r = await svc.operatorStop();
+      const how = !r.info ? 'it was not running' : r.killed ? 'killed after its stopTimeout' : `exited ${r.info.signal ?? `with code ${r.info.code}`}`;
+      return { ok: true, message: `${name} stopped (${how}); berth and the other services keep running, and berth is not ready until it is started again` };
+    },
+    async start(name) {
+      const svc = find(name);
+      if (!svc) {
+        const jobs = d.jobs?.();
+        if (jobs?.names().includes(name)) return jobs.start(name);
+        return notYet(name);
+      }
+      if (svc.child) return { ok: true, message: `${name} is already running (pid ${svc.child.pid}, ${svc.state})` };
+      svc.operatorStart();
+      return untilReady(svc, d.stopping, 'started');
+    },
+    signal(name, signal) {
+      const svc = find(name);
+      if (!svc) return notYet(name);
+      const pid = svc.child?.pid;
+      if (pid === undefined || !svc.forward(signal)) return { ok: false, code: 'failed', message: `${name} is not running (${svc.state}: ${svc.reason}); no ${signal} sent` };
+      d.log.info('signal.sent', { service: name, pid, signal }, `sent ${signal} to ${name} (pid ${pid} and its group)`);
+      return { ok: true, message: `sent ${signal} to ${name} (pid ${pid})`, pid };
+    },
+    lastLines: d.lastLines,
+    follow(name, onLine) {
+      const svc = find(name);
+      if (svc) return svc.subscribeLines(onLine);
+      // not started yet: follow it from its first line
+      let unsubscribe: (() => void) | undefined;
+      const timer = setInterval(() => {
+        const s = find(name);
+        if (!s) return;
+        clearInterval(timer);
+        unsubscribe = s.subscribeLines(onLine);
+      }, 250);
+      return () => {
+        clearInterval(timer);
+        unsubscribe?.();
+      };
+    },
+  };
+}
+
+/** Resolves once the service is ready, will not be (exited, stopped), or berth stops. */
+function untilReady(svc: Service, stopping: () => boolean, did: string): Promise<ActionResult> {
+  return new Promise((resolve) => {
+    const check = (): boolean => {
+      if (svc.state === 'ready') return done({ ok: true, message: `${svc.name} ${did} and ready (pid ${svc.child?.pid})`, pid: svc.child?.pid });
+      if (svc.notReadyReport !== undefined) return done({ ok: false, code: 'not-ready', message: `${svc.name} ${did} but is not ready: ${svc.notReadyReport}` });
+      if (svc.state === 'exited' || svc.state === 'stopped') return done({ ok: false, code: 'failed', message: `${svc.name} ${did} but did not become ready: ${svc.reason}` });
+      if (stopping()) return done({ ok: false, code: 'shutting-down', message: `${svc.name} ${did}, but berth began shutting down before it was ready` });
+      return false;
+    };
+    const unsubscribe = svc.onStateChange(() => void check());
+    // a shutdown changes no state of a service that never started: look now and then too
+    const timer = setInterval(check, 500);
+    const done = (r: ActionResult): true => {
+      unsubscribe();
+      clearInterval(timer);
+      resolve(r);
+      return true;
+    };
+    check();
+  });
+}
+
+function pendingRow(name: string): ServiceStatus {
+  return { name, state: 'pending', reason: 'waiting for the tasks', pid: null, startedAt: null, uptimeMs: null, restarts: 0, lastExit: null, ready: false, readiness: null, liveness: null };
+}
+
+function serviceStatus(s: Service, now: number): ServiceStatus {
+  const running = s.child !== undefined;
+  return {
+    name: s.name,
+    state: s.state,
+    reason: s.reason,
+    pid: s.child?.pid ?? null,
+    startedAt: running ? (s.startedAt ?? null) : null,
+    uptimeMs: running && s.startedAt !== undefined ? now - s.startedAt : null,
+    restarts: s.restartCount,
+    lastExit: s.lastExit && s.lastExitAt !== undefined ? { status: s.lastStatus ?? 0, code: s.lastExit.code ?? null, signal: s.lastExit.signal ?? null, at: s.lastExitAt } : null,
+    ready: s.state === 'ready',
+    readiness: s.plan.ready ? probeText(s.plan.ready) : null,
+    liveness: null,
+  };
+}
