@@ -153,6 +153,15 @@ function serviceStatus(s: Service, now: number): ServiceStatus {
     lastExit: s.lastExit && s.lastExitAt !== undefined ? { status: s.lastStatus ?? 0, code: s.lastExit.code ?? null, signal: s.lastExit.signal ?? null, at: s.lastExitAt } : null,
     ready: s.state === 'ready',
     readiness: s.plan.ready ? probeText(s.plan.ready) : null,
-    liveness: null,
+    liveness: liveness(s),
   };
+}
+
+/** checking while it runs ready; unhealthy while its failed check stops it; idle otherwise */
+function liveness(s: Service): ServiceStatus['liveness'] {
+  const l = s.plan.liveness;
+  const probe = l?.probe ?? s.plan.ready;
+  if (!l || !probe) return null;
+  const state = s.state === 'unhealthy' ? 'unhealthy' : s.state === 'ready' ? 'checking' : 'idle';
+  return { state, probe: probeText(probe), intervalMs: l.intervalMs, failures: l.failures };
 }

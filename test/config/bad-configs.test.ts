@@ -71,7 +71,6 @@ const table: [string, string, string[]][] = [
   ],
   ['a service key in a task', 'tasks:\n  - command: x\n    readyTimeout: 5s', ['berth.yaml:3:5 tasks[0].readyTimeout: unknown key here; readyTimeout is a service setting (services.NAME.readyTimeout), is the indentation right?']],
   ['a service key at the top', 'readyTimeout: 5s', ['berth.yaml:1:1 readyTimeout: unknown key here; readyTimeout is a service setting (services.NAME.readyTimeout), is the indentation right?']],
-  ['nothing close', 'foo: 1', ['berth.yaml:1:1 foo: unknown key; expected one of readyFile, shutdownTimeout, drain, terminationLog, log, env, envFile, secrets, waitFor, waitTimeout, health, tasks, services or jobs']],
   ['log format', 'log: { format: text }', ['berth.yaml:1:16 log.format: expected one of json, pretty or raw, got "text"']],
   ['log level', 'log: { level: verbose }', ['berth.yaml:1:15 log.level: expected one of trace, debug, info, warn, error, fatal or silent, got "verbose"']],
   ['readyFile true', 'readyFile: true', ['berth.yaml:1:12 readyFile: expected a path or false, got true']],
