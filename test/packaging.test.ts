@@ -197,7 +197,7 @@ describe('the install Dockerfile.example builds', () => {
     const demo = join(prefix, 'lib/node_modules/berth/examples/demo/berth.yaml');
     const data = join(t.dir, 'demo-data');
     const port = await freePort();
-    const b: Berth = startBerth(['-c', demo], { bin: installed, env: { DEMO_DATA: data, PORT: String(port), DISABLE_DB_MIGRATIONS: undefined } });
+    const b: Berth = startBerth(['-c', demo], { bin: installed, env: { DEMO_DATA: data, PORT: String(port), DISABLE_DB_MIGRATIONS: undefined, BERTH_READY_FILE: undefined } });
     try {
       const ready = await b.waitForEvent('ready', {}, 30_000);
       expect(ready.readyFile).toBe(join(data, 'ready'));

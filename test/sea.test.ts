@@ -16,9 +16,16 @@ const nsProblem = built ? unshareProblem() : undefined;
 if (nsProblem) console.warn(`skipping the koffi fallbacks of the single executable: ${nsProblem}`);
 
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-// not under /tmp: the tests mount their own /tmp over it
+// not under /tmp, which the tests mount their own over: a directory of their own, and a
+// copy of the executable there (a checkout may itself be under /tmp)
 let dir: string;
-beforeAll(() => void (dir = mkdtempSync('/var/tmp/berth-sea-test-')));
+let exe: string;
+beforeAll(() => {
+  dir = mkdtempSync('/var/tmp/berth-sea-test-');
+  if (!built) return;
+  exe = join(dir, 'berth');
+  copyFileSync(SEA, exe); // the mode bits come along
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** the executable as PID 1 of new PID and mount namespaces, after `mount` ran there */
@@ -26,7 +33,7 @@ function asPid1(mount: string, args: string[], opts: { exe?: string; env?: Recor
   const ready = join(dir, `ready-${Math.random().toString(36).slice(2)}`);
   const r = spawnSync(
     'unshare',
-    ['--mount', '--pid', '--fork', '--mount-proc', 'sh', '-c', `${mount} && exec "$0" "$@"`, opts.exe ?? SEA, '--log-format', 'json', '--ready-file', ready, ...args],
+    ['--mount', '--pid', '--fork', '--mount-proc', 'sh', '-c', `${mount} && exec "$0" "$@"`, opts.exe ?? exe, '--log-format', 'json', '--ready-file', ready, ...args],
     { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...opts.env }, timeout: 30_000 },
   );
   const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
