@@ -5,9 +5,9 @@
 //   npm run build && flock /work/wt/bench.lock node bench/jobs.mjs
 //
 // Accuracy: one `@every 1s` job whose command prints its own clock (`date +%s%N`), RUNS
-// runs (100). Two lags per run against the due time berth logs in job.start (`dueAt`):
-// berth's (job.start's own time: the scheduler woke, spawned, logged) and the job's (the
-// time the job's process read when it ran: what a user's command sees). No peer: there is
+// runs (100). Three lags per run against the due time berth logs in job.start (`dueAt`):
+// when the scheduler's timer fired (job.start's `lateMs`), when job.start was logged (after
+// the spawn), and when the job's process read the clock (what a user's command sees). No peer: there is
 // no cron for containers in the package registries this machine reaches (supercronic is a
 // Go binary; cron and busybox crond count whole minutes), so the due time is the yardstick.
 //
@@ -15,7 +15,7 @@
 // JOBS (50) jobs of distinct cron schedules none of which is due during the reading
 // (SETTLE_MS, 5000, after ready), three starts each, median.
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exitOf, fmt, killTree, median, memKiB, percentile, sleep, spawnTracked, table } from './lib.mjs';
@@ -70,9 +70,10 @@ async function accuracy() {
   });
   await stop(b.proc);
   // the n-th line of output belongs to the n-th run: overlap is skip and each run is one date
+  const wokeLag = runs.starts.slice(0, RUNS).map((s) => s.lateMs);
   const berthLag = runs.starts.slice(0, RUNS).map((s) => Date.parse(s.time) - Date.parse(s.dueAt));
   const jobLag = runs.starts.slice(0, RUNS).map((s, i) => Number(BigInt(runs.said[i].msg) / 1000n) / 1000 - Date.parse(s.dueAt));
-  return { berthLag, jobLag, skipped: b.lines().filter((x) => x.event === 'job.skipped').length };
+  return { wokeLag, berthLag, jobLag, skipped: b.lines().filter((x) => x.event === 'job.skipped').length };
 }
 
 function jobsYaml(n) {
@@ -100,7 +101,7 @@ const acc = await accuracy();
 const none = await memory(0);
 const many = await memory(JOBS);
 const row = (name, xs) => [name, fmt(percentile(xs, 50)), fmt(percentile(xs, 99)), fmt(Math.max(...xs)), fmt(Math.min(...xs))];
-console.log(`node ${process.version}, ${RUNS} runs of an @every 1s job (ms after the due time)\n`);
-console.log(table(['lag', 'p50', 'p99', 'max', 'min'], [row('berth: job.start logged', acc.berthLag), row('the job: its process read the clock', acc.jobLag)]));
+console.log(`node ${process.version}, ${RUNS} runs of an @every 1s job (ms after the due time); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs\n`);
+console.log(table(['lag', 'p50', 'p99', 'max', 'min'], [row("berth's scheduler woke (lateMs)", acc.wokeLag), row('job.start logged (spawned)', acc.berthLag), row('the job: its process read the clock', acc.jobLag)]));
 console.log(`\nskipped runs: ${acc.skipped}\n`);
 console.log(table(['berth idle, one service', 'VmRSS MiB (median of 3)'], [['no jobs', fmt(none / 1024)], [`${JOBS} jobs`, fmt(many / 1024)], ['difference', `${fmt((many - none) / 1024)} (${fmt((many / none - 1) * 100)} %)`]]));

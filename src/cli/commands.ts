@@ -86,7 +86,7 @@ export async function inspect(args: ParsedArgs, plan: Plan, io: Io): Promise<num
     for (const p of checked.problems) err(`error: ${p.name}: ${p.message}`);
     if (args.verb === 'check') {
       const n = checked.plan.services.length;
-      if (status === 0) out(`berth check: ok — ${checked.plan.tasks.length} task(s), ${n} service(s)${n ? `, start order ${checked.plan.services.map((s) => s.name).join(' → ')}` : ''}`);
+      if (status === 0) out(`berth check: ok — ${checked.plan.tasks.length} task(s), ${n} service(s)${checked.plan.jobs ? `, ${checked.plan.jobs.length} job(s)` : ''}${n ? `, start order ${checked.plan.services.map((s) => s.name).join(' → ')}` : ''}`);
       else err(`berth check: ${checked.problems.length} problem(s); berth would refuse to start (exit ${status})`);
     }
   }
@@ -103,7 +103,7 @@ export async function run(plan: Plan, env: Env, io: Io): Promise<number> {
   // reading each orphan's command for its `reaped` line doubles the cost of reaping it
   const pid1 = loadPid1(log, { commands: plan.log.level === 'debug' || plan.log.level === 'trace' });
   logLoaded(log, plan);
-  const foreground = io.stdinIsTTY && plan.services.length === 1 ? io.launcher : undefined;
+  const foreground = io.stdinIsTTY && plan.services.length === 1 && (plan.services[0]!.replicas ?? 1) === 1 ? io.launcher : undefined; // one process: replicas would fight over the terminal
   const status = await supervise(plan, { log, relay, pid1, foreground });
   await log.flush(1_000);
   return status;

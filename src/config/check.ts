@@ -40,7 +40,10 @@ export function checkConfig(config: Config): Finding[] {
   for (const name of mains.slice(1)) {
     findings.push({ path: ['services', name, 'main'], message: `only one service can be main; ${mains[0]} is main too` });
   }
-  for (const [name, s] of services) findings.push(...checkReplicaProbes(name, s.ready, s.replicas ?? 1));
+  for (const [name, s] of services) {
+    findings.push(...checkReplicaProbes(['services', name, 'ready'], s.ready, s.replicas ?? 1));
+    findings.push(...checkReplicaProbes(['services', name, 'liveness', 'probe'], s.liveness?.probe, s.replicas ?? 1));
+  }
   findings.push(...checkJobs(config, taskNames));
   const order = orderByAfter(services.map(([name, s]) => ({ name, after: s.after ?? [] })));
   if (!order.ok) for (const p of order.problems) findings.push({ path: ['services', p.name, 'after'], message: p.message });
@@ -48,11 +51,11 @@ export function checkConfig(config: Config): Finding[] {
 }
 
 /** tcp:6553{replica} is a port for replica 1 and none for replica 6: each replica's probe must parse. */
-function checkReplicaProbes(name: string, ready: Probe | undefined, replicas: number): Finding[] {
-  if (ready?.perReplica === undefined) return [];
+function checkReplicaProbes(path: KeyPath, probe: Probe | undefined, replicas: number): Finding[] {
+  if (probe?.perReplica === undefined) return [];
   for (let n = 2; n <= replicas; n++) {
-    const r = probeForReplica(ready, n);
-    if (!r.ok) return [{ path: ['services', name, 'ready'], message: r.message }];
+    const r = probeForReplica(probe, n);
+    if (!r.ok) return [{ path, message: r.message }];
   }
   return [];
 }

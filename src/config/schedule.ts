@@ -96,6 +96,7 @@ export function parseSchedule(v: unknown): Parsed<Schedule> {
 
 /** An IANA time zone name that this Node knows (its ICU data), like Europe/Berlin or UTC. */
 export function isTimeZone(tz: string): boolean {
+  if (tz === 'UTC' || tz === 'Etc/UTC') return true; // asking ICU loads its zone data: 8 MB
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;
@@ -114,7 +115,7 @@ export function parseTimeZone(v: unknown): Parsed<string> {
 export interface Cron {
   nextRun(prev?: Date): Date | null;
 }
-type CronClass = new (pattern: string, options: { timezone: string; mode: '5-part'; paused: boolean }) => Cron;
+type CronClass = new (pattern: string, options: ({ timezone: string } | { utcOffset: number }) & { mode: '5-part'; paused: boolean }) => Cron;
 let CronCtor: CronClass | undefined;
 
 /** croner, required on first use: a start without jobs never loads it. */
@@ -127,5 +128,7 @@ function loadCroner(): CronClass {
 /** A croner schedule that only computes times: it never starts a timer of its own. */
 export function cron(expr: string, timezone: string): Cron {
   const Ctor = loadCroner();
+  // UTC needs no time zone data: ICU's, loaded on first use of a zone, is 8 MB of memory
+  if (timezone === 'UTC' || timezone === 'Etc/UTC') return new Ctor(expr, { utcOffset: 0, mode: '5-part', paused: true });
   return new Ctor(expr, { timezone, mode: '5-part', paused: true });
 }

@@ -7,6 +7,7 @@ export type Timing = { kind: 'wall'; after(wallMs: number): number | undefined }
 
 export function timingOf(job: Pick<JobPlan, 'schedule' | 'timezone'>): Timing {
   if (job.schedule.kind === 'every') return { kind: 'every', everyMs: job.schedule.everyMs };
-  const c = cron(job.schedule.expr, job.timezone);
-  return { kind: 'wall', after: (wallMs) => c.nextRun(new Date(wallMs))?.getTime() };
+  const { expr } = job.schedule;
+  // made for each question, never kept: a croner Cron holds a 10,000-entry year table (80 KB)
+  return { kind: 'wall', after: (wallMs) => cron(expr, job.timezone).nextRun(new Date(wallMs))?.getTime() };
 }

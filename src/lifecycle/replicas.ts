@@ -32,6 +32,9 @@ export function expandReplicas(services: readonly ServicePlan[], baseDir: string
         replica: { service: s.name, index },
       };
       if (r) plan.ready = resolvePaths(r.value, baseDir);
+      const live = s.liveness?.probe ? probeForReplica(s.liveness.probe, index) : undefined;
+      if (live && !live.ok) throw new Error(`${s.name}: liveness: ${live.message}`);
+      if (live) plan.liveness = { ...s.liveness!, probe: resolvePaths(live.value, baseDir) };
       return plan;
     });
   });
