@@ -3,11 +3,12 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Probe } from '../types.js';
-import { procAvailable } from '../os/proc.js';
+import { netlinkTcpListeners, procAvailable, type Listener } from '../os/proc.js';
 import { runCheckCommand } from '../process/child.js';
 import { connectOnce } from './probes/connect.js';
 import { fastcgiGet, parseFcgiAddress } from './probes/fastcgi-client.js';
 import { getStatus, statusMatches } from './probes/http.js';
+import { plainHttpStatus } from './http-status.js';
 import { compileLogRegex } from './probes/log.js';
 import { recordObservation } from './probes/observed.js';
 import { addressServes, isLocalHost } from './probes/tcp.js';
@@ -60,9 +61,20 @@ export function makeCheck(probe: Probe, ctx: CheckContext): Check {
         };
       }
       // the kernel's listener table (sock_diag): no connection, so the service never sees a check
-      const owned = treeListenCheck(ctx.pid, probe.port, (l) => addressServes(host, l.address));
+      const serves = (l: Listener) => l.port === probe.port && addressServes(host, l.address);
+      const owned = treeListenCheck(ctx.pid, probe.port, serves);
+      let known = new Set<number>(); // listeners found in the tree: while one is still listed, it is still held
       return {
-        run: async () => (owned() === 'ready' ? pass : failed(probe, `no process of the service listens on port ${probe.port} any more`)),
+        async run() {
+          const listed = netlinkTcpListeners(['tcp', 'tcp6'])?.filter(serves);
+          if (listed?.some((l) => known.has(l.inode))) return pass;
+          if (owned() === 'ready') {
+            known = new Set((listed ?? []).map((l) => l.inode));
+            return pass;
+          }
+          known = new Set();
+          return failed(probe, `no process of the service listens on port ${probe.port} any more`);
+        },
         close: none,
       };
     }
@@ -70,7 +82,7 @@ export function makeCheck(probe: Probe, ctx: CheckContext): Check {
       const url = new URL(probe.url);
       return {
         async run(timeoutMs, signal) {
-          const r = await getStatus(url, timeoutMs, signal);
+          const r = url.protocol === 'http:' ? await plainHttpStatus(url, timeoutMs, signal) : await getStatus(url, timeoutMs, signal);
           if ('status' in r) return statusMatches(r.status, probe.status) ? pass : failed(probe, `GET ${probe.url} answered ${r.status}`);
           return failed(probe, `GET ${probe.url} failed: ${r.code === 'ABORT_ERR' ? `no answer within ${timeoutMs}ms` : r.code}`);
         },
