@@ -143,12 +143,15 @@ Options:
   --log-format FORMAT    json | pretty | raw ($BERTH_LOG_FORMAT)
   --log-level LEVEL      trace | debug | info | warn | error ($BERTH_LOG_LEVEL)
 
+Environment also: BERTH_TERMINATION_LOG=PATH|false, where berth writes why it ended
+(default /dev/termination-log, where its directory may be written).
+
 Flags beat environment beat the config file. The first word that is not a verb or an
 option starts the command: \`berth php-fpm -F\`; \`berth -- check\` runs a program named check.
 
 Exit status: 0 clean stop; a service's or task's own status (128+signal when killed);
 137 SIGKILLed at shutdown; 124 task timeout; 127/126 command not found/not executable;
-69 not ready or waitFor timed out; 64 usage; 78 config or preflight; 70 berth's own bug.
+69 not ready, unhealthy (restart: never) or waitFor timed out; 64 usage; 78 config or preflight; 70 berth's own bug.
 berth ctl: 0 done; 64 unknown name (it lists what exists); 69 no berth answering at the
 socket, or not ready again in time; 77 refused (only root and berth's own user may).
 `;
