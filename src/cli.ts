@@ -1,4 +1,5 @@
 // The only file that touches process.argv, process.env and process.exit.
+import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { onExit } from 'signal-exit';
 import { HELP, parseArgs, UsageError, type ParsedArgs } from './cli/args.js';
@@ -11,6 +12,13 @@ import type { Launcher } from './process/child.js';
 type Env = Record<string, string | undefined>;
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
+const errNow = (s: string): void => {
+  try {
+    writeSync(2, s.endsWith('\n') ? s : `${s}\n`);
+  } catch {
+    // a stderr that is full or gone: nothing more to tell
+  }
+};
 
 async function main(argv: string[], env: Env): Promise<number> {
   let args: ParsedArgs;
@@ -46,7 +54,7 @@ async function main(argv: string[], env: Env): Promise<number> {
     }
   }
   const commands = await import('./cli/commands.js');
-  const io = { cwd: process.cwd(), uid: process.getuid?.() ?? 0, stdoutIsTTY: Boolean(process.stdout.isTTY), stdinIsTTY: isatty(0) /* process.stdin would open a stream for nothing */, launcher, out, err };
+  const io = { cwd: process.cwd(), uid: process.getuid?.() ?? 0, stdoutIsTTY: Boolean(process.stdout.isTTY), stdinIsTTY: isatty(0) /* process.stdin would open a stream for nothing */, launcher, out, err, errNow };
   const plan = await commands.loadPlan(args, env, io);
   if (typeof plan === 'number') return plan;
   if (args.verb === 'plan' || args.verb === 'check') return commands.inspect(args, plan, io);

@@ -109,7 +109,8 @@ export interface Plan {
   drainMs: number;
   /** §9: the termination report's path, or false */
   terminationLog: string | false;
-  log: { format: LogFormat; level: LogLevel };
+  /** stallTimeoutMs: how long a stdout may take nothing before berth stops waiting for it (0: for ever) */
+  log: { format: LogFormat; level: LogLevel; stallTimeoutMs: number };
   waitFor: string[]; // wait-on resources: tcp:host:port, http(s)://, socket:/path, file:/path
   waitTimeoutMs: number;
   health?: { host: string; port: number };

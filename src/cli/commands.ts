@@ -5,7 +5,7 @@ import { ConfigError, UsageError as PlanUsageError } from '../config/errors.js';
 import { findConfigFile } from '../config/find.js';
 import { UsageError, type ParsedArgs } from './args.js';
 import { preflight, preflightStatus } from '../preflight/index.js';
-import { createSink } from '../output/sink/index.js';
+import { createSink, type Sink } from '../output/sink/index.js';
 import { createLogger, wantsColor } from '../output/log.js';
 import { createRelay } from '../output/relay/index.js';
 import { maskQuoted } from '../output/relay/mask.js';
@@ -27,6 +27,8 @@ export interface Io {
   launcher: Launcher;
   out(s: string): void;
   err(s: string): void;
+  /** to stderr at once, or not at all: never waits on a stuck reader */
+  errNow(s: string): void;
 }
 
 export async function loadPlan(args: ParsedArgs, env: Env, io: Io): Promise<Plan | number> {
@@ -99,17 +101,27 @@ export async function run(plan: Plan, env: Env, io: Io): Promise<number> {
   const log = createLogger({ format: plan.log.format, level: plan.log.level, sink, color, secretValues: plan.secretValues });
   const presets = new Map(plan.services.map((s) => [s.name, s.preset]));
   // what `berth ctl logs` can show: the last 1,000 lines or 1 MiB of each service
-  const relay = createRelay({ format: plan.log.format, sink, secretValues: plan.secretValues, color, levelOf: (name) => presetLevelOf(presets.get(name)), ringSize: LOG_RING.lines, ringChars: LOG_RING.chars });
+  const relay = createRelay({ format: plan.log.format, sink, secretValues: plan.secretValues, color, levelOf: (name) => presetLevelOf(presets.get(name)), ringSize: LOG_RING.lines, ringChars: LOG_RING.chars, stallMs: plan.log.stallTimeoutMs });
   // reading each orphan's command for its `reaped` line doubles the cost of reaping it
   const pid1 = loadPid1(log, { commands: plan.log.level === 'debug' || plan.log.level === 'trace' });
   logLoaded(log, plan);
   const foreground = io.stdinIsTTY && plan.services.length === 1 && (plan.services[0]!.replicas ?? 1) === 1 ? io.launcher : undefined; // one process: replicas would fight over the terminal
   const status = await supervise(plan, { log, relay, pid1, foreground });
-  await log.flush(1_000);
+  // no line berth accepted is lost, however slow the reader; a stuck one is named, with what it cost
+  if (!(await sink.drain(plan.log.stallTimeoutMs))) reportDropped(sink, plan.log.stallTimeoutMs, io);
   return status;
 }
 
 const LOG_RING = { lines: 1000, chars: 1 << 20 };
+
+function reportDropped(sink: Sink, stallMs: number, io: Io): void {
+  const { buffered } = sink.stats();
+  for (const to of ['stdout', 'stderr'] as const) {
+    if (buffered[to] === 0) continue;
+    // straight to fd 2, never waiting: it may be the same stuck pipe
+    io.errNow(`berth: ${to} took nothing for ${stallMs} ms; exiting without the last ${buffered[to]} bytes of log (log.stallTimeout)`);
+  }
+}
 
 function logLoaded(log: EventLog, plan: Plan): void {
   log.info(

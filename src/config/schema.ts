@@ -100,7 +100,7 @@ export const configSchema = mapping(
     shutdownTimeout: duration.optional(),
     drain: duration.optional(),
     terminationLog: pathOrFalse.optional(),
-    log: mapping({ format: z.enum(LOG_FORMATS).optional(), level: z.enum(LOG_LEVELS).optional() }, 'a mapping like { format: json, level: info }').optional(),
+    log: mapping({ format: z.enum(LOG_FORMATS).optional(), level: z.enum(LOG_LEVELS).optional(), stallTimeout: duration.optional() }, 'a mapping like { format: json, level: info }').optional(),
     env: envMap.optional(),
     envFile: pathList('a file name or a list of them').optional(),
     secrets: list(secretName, 'a list of variable names').optional(),

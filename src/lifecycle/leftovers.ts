@@ -17,14 +17,16 @@ export interface Leftover {
 
 /**
  * Resolves once the output ended (undefined), or with who still holds it open (an empty
- * list: /proc could not say). untilEnd: when nobody else holds the pipes, wait for what is
- * in them to be read (a task: its lines come before the next step); else give up after SETTLE_MS.
+ * list: /proc could not say). When nobody else holds the pipes, it waits for what is in them
+ * to be read, however slow berth's stdout (its lines come before the exit event, and are not
+ * lost when berth exits); the relay gives up on a stdout that takes nothing (log.stallTimeout).
+ * untilEnd: when /proc cannot say, wait UNKNOWN_HOLDERS_MS more for the end.
  */
 export async function outputLeftovers(child: Child, relayed: Promise<void>, untilEnd: boolean): Promise<Leftover[] | undefined> {
   if (await within(relayed, SETTLE_MS)) return undefined;
   const pids = pipeHolders(child.outputInodes);
   if (pids?.length === 0) {
-    if (untilEnd) await relayed; // the end is coming once what is in the pipes is read
+    await relayed; // the end is coming once what is in the pipes is read
     return undefined;
   }
   if (pids === undefined) return !untilEnd || (await within(relayed, UNKNOWN_HOLDERS_MS)) ? undefined : [];

@@ -24,6 +24,8 @@ import { openControl, taskBoard } from './control.js';
 export interface Relay {
   attach(name: string, stream: 'stdout' | 'stderr', readable: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<void>;
   lastLines(name: string, n?: number): string[];
+  /** resolves once berth's output, holding lines, has taken nothing for log.stallTimeout */
+  stalled?(signal: AbortSignal): Promise<void>;
 }
 
 export interface SupervisorDeps {
@@ -281,10 +283,15 @@ function makeRunner(plan: Plan, deps: SupervisorDeps, users: Map<string, UserSpe
       return spawnChild({ argv: p.argv, cwd: p.cwd, env, uid: u?.uid, gid: u?.gid, foreground, passThrough: passThrough(plan, p) });
     },
     relayOutput(name, child, onLine) {
-      return Promise.all([
+      const relayed = Promise.all([
         child.stdout ? deps.relay.attach(name, 'stdout', child.stdout, onLine) : undefined,
         child.stderr ? deps.relay.attach(name, 'stderr', child.stderr, onLine) : undefined,
       ]).then(() => undefined);
+      const stalled = deps.relay.stalled?.bind(deps.relay);
+      if (!stalled) return relayed;
+      // once it has exited, its last lines are waited for however slow berth's stdout, but not for a stuck one
+      const giveUp = new AbortController();
+      return Promise.race([relayed, child.exited.then(() => stalled(giveUp.signal))]).finally(() => giveUp.abort());
     },
     lastLines: (name, n) => deps.relay.lastLines(name, n),
     delay(ms) {

@@ -16,6 +16,8 @@ export const DEFAULTS = {
   retryDelayMs: 1_000, // DESIGN is silent; 1 s, as the restart backoff starts
   stopSignal: 'SIGTERM' as NodeJS.Signals,
   logLevel: 'info' as LogLevel,
+  /** a stdout that takes nothing for this long is stuck, not slow: berth stops waiting for it */
+  logStallTimeoutMs: 5_000,
 } as const;
 
 /** `/run/berth/ready` for root, `/tmp/berth-UID/ready` for anyone else (who cannot write /run). */

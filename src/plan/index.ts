@@ -78,6 +78,7 @@ export function buildPlan(loaded: LoadedConfig | undefined, options: PlanOptions
     log: {
       format: flags.logFormat ?? fromEnv.logFormat ?? config?.log?.format ?? (options.stdoutIsTTY ? 'pretty' : 'json'),
       level: flags.logLevel ?? fromEnv.logLevel ?? config?.log?.level ?? DEFAULTS.logLevel,
+      stallTimeoutMs: config?.log?.stallTimeout ?? DEFAULTS.logStallTimeoutMs,
     },
     waitFor: [...(config?.waitFor ?? []).map((r) => waitOnResource(r, dir)), ...flags.waitFor.map((r) => waitOnResource(r, cwd))],
     waitTimeoutMs: config?.waitTimeout ?? DEFAULTS.waitTimeoutMs,

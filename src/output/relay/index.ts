@@ -25,6 +25,8 @@ export interface RelayOptions {
   levelOf?: (service: string) => LevelOf | undefined;
   /** characters kept per service at most, whatever ringSize says; default unbounded */
   ringChars?: number;
+  /** see Relay.stalled; 0: never */
+  stallMs?: number;
 }
 
 export interface Relay {
@@ -32,6 +34,11 @@ export interface Relay {
   attach(service: string, stream: ChildStream, readable: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<void>;
   /** The service's last n lines (both streams, masked), oldest first. */
   lastLines(service: string, n?: number): string[];
+  /**
+   * Resolves once berth's stdout (or stderr), holding lines, has taken nothing for stallMs: a
+   * reader that is stuck, not slow. Never when stallMs is 0, or after `signal` aborts.
+   */
+  stalled(signal: AbortSignal): Promise<void>;
   /** Removes the relay's drain listener and resumes anything it paused. */
   dispose(): void;
 }
@@ -138,6 +145,18 @@ export function createRelay(opts: RelayOptions): Relay {
   return {
     attach,
     lastLines: (service, n = 20) => rings.get(service)?.last(n) ?? [],
+    stalled(signal) {
+      const stallMs = opts.stallMs ?? 0;
+      return new Promise((resolve) => {
+        if (stallMs <= 0 || signal.aborted) return;
+        const timer = setInterval(() => {
+          if (sink.stalledFor() < stallMs) return;
+          clearInterval(timer);
+          resolve();
+        }, Math.min(stallMs, 250));
+        signal.addEventListener('abort', () => clearInterval(timer), { once: true });
+      });
+    },
     dispose() {
       removeDrain();
       resume();

@@ -3,6 +3,12 @@
 // growing memory. After the destination fails (EPIPE), writes are dropped and counted.
 import { coalesce, type Writer } from './writers.js';
 
+/**
+ * A batch ends once it holds this much (a pipe's capacity): each written batch is a sign of
+ * progress, so a slow reader that still takes bytes is told from one that takes none.
+ */
+const BATCH = 64 * 1024;
+
 export class Channel {
   private pending: (string | Buffer)[] = [];
   private pendingBytes = 0;
@@ -12,6 +18,10 @@ export class Channel {
   private idleWaiters: (() => void)[] = [];
   closed = false;
   dropped = 0;
+  /** accepted and written so far */
+  written = 0;
+  /** when the destination last took a batch (ms since the epoch), or when data began to wait */
+  lastProgress = Date.now();
   error: Error | undefined;
 
   constructor(
@@ -36,6 +46,7 @@ export class Channel {
       return true; // never hold a child back for a destination that is gone
     }
     if (n === 0) return !this.full;
+    if (this.buffered === 0) this.lastProgress = Date.now(); // waiting starts now, not at the last write
     this.pending.push(data);
     this.pendingBytes += n;
     if (!this.writing) this.next();
@@ -51,10 +62,13 @@ export class Channel {
 
   private next(): void {
     if (this.pending.length === 0) return this.settle();
-    const batch = this.pending;
-    this.inFlightBytes = this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
+    let take = 0;
+    let bytes = 0;
+    while (take < this.pending.length && bytes < BATCH) bytes += this.pending[take++]!.length;
+    const batch = take === this.pending.length ? this.pending : this.pending.slice(0, take);
+    this.pending = take === this.pending.length ? [] : this.pending.slice(take);
+    this.inFlightBytes = bytes;
+    this.pendingBytes -= bytes;
     this.writing = true;
     const done = (err?: Error | null): void => this.done(err ?? undefined);
     if (batch.length > 1 && this.writer.writev) this.writer.writev(batch, done);
@@ -64,6 +78,10 @@ export class Channel {
   private done(err: Error | undefined): void {
     this.writing = false;
     if (err) this.dropped += this.inFlightBytes; // some of it may have gone out: an upper bound
+    else {
+      this.written += this.inFlightBytes;
+      this.lastProgress = Date.now();
+    }
     this.inFlightBytes = 0;
     if (err) return this.fail(err);
     this.next();

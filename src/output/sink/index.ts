@@ -12,6 +12,8 @@ export interface SinkStats {
   dropped: Record<SinkTarget, number>;
   /** the error that closed a target, e.g. 'EPIPE' */
   closed: Record<SinkTarget, string | undefined>;
+  /** written so far, per target */
+  written: Record<SinkTarget, number>;
 }
 
 export interface Sink {
@@ -21,6 +23,13 @@ export interface Sink {
   onDrain(cb: (to: SinkTarget) => void): () => void;
   /** Resolves true once everything accepted is written (or dropped), false after deadlineMs. */
   flush(deadlineMs: number): Promise<boolean>;
+  /**
+   * Resolves true once everything accepted is written (or dropped), however slow the reader;
+   * false once a target holding data has taken nothing for stallMs (0: never give up).
+   */
+  drain(stallMs: number): Promise<boolean>;
+  /** ms since a target holding data last took any; 0 when nothing waits */
+  stalledFor(): number;
   isTTY(to?: SinkTarget): boolean;
   stats(): SinkStats;
   /** Removes the listeners the sink installed on its streams. */
@@ -62,11 +71,14 @@ export function createSink(opts: SinkOptions = {}): Sink {
       return () => drainListeners.delete(cb);
     },
     flush: (deadlineMs) => flushChannels(Object.values(channels), deadlineMs),
+    drain: (stallMs) => drainChannels(Object.values(channels), stallMs),
+    stalledFor: () => stalledFor(Object.values(channels)),
     isTTY: (to = 'stdout') => writers[to].isTTY,
     stats: () => ({
       buffered: { stdout: channels.stdout.buffered, stderr: channels.stderr.buffered },
       dropped: { stdout: channels.stdout.dropped, stderr: channels.stderr.dropped },
       closed: { stdout: errorName(channels.stdout), stderr: errorName(channels.stderr) },
+      written: { stdout: channels.stdout.written, stderr: channels.stderr.written },
     }),
     dispose() {
       writers.stdout.dispose();
@@ -93,6 +105,30 @@ async function flushChannels(channels: Channel[], deadlineMs: number): Promise<b
   const idle = Promise.all(channels.map((c) => c.whenIdle())).then(() => true);
   try {
     return await Promise.race([idle, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function stalledFor(channels: Channel[]): number {
+  const now = Date.now();
+  return Math.max(0, ...channels.filter((c) => c.buffered > 0 && !c.closed).map((c) => now - c.lastProgress));
+}
+
+async function drainChannels(channels: Channel[], stallMs: number): Promise<boolean> {
+  const idle = Promise.all(channels.map((c) => c.whenIdle())).then(() => true);
+  if (stallMs <= 0) return idle;
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<boolean>((resolve) => {
+    const check = (): void => {
+      const quiet = stalledFor(channels);
+      if (quiet >= stallMs) return resolve(false);
+      timer = setTimeout(check, Math.max(10, stallMs - quiet));
+    };
+    check();
+  });
+  try {
+    return await Promise.race([idle, stalled]);
   } finally {
     clearTimeout(timer);
   }
