@@ -55,7 +55,7 @@ describe('the command alone (no config file)', () => {
       },
     ]);
     expect(p).toMatchObject({ baseDir: '/srv', readyFile: '/run/berth/ready', shutdownTimeoutMs: 9_000, waitFor: [], waitTimeoutMs: 60_000, tasks: [], secretValues: [] });
-    expect(p.log).toEqual({ format: 'json', level: 'info' });
+    expect(p.log).toEqual({ format: 'json', level: 'info', stallTimeoutMs: 5000 });
     expect(p.configFile).toBeUndefined();
   });
 
@@ -212,12 +212,12 @@ describe('overrides: flags beat env beat file', () => {
 
   it('the file alone', () => {
     const p = plan(configIn(file));
-    expect([p.readyFile, p.log]).toEqual(['/file/ready', { format: 'raw', level: 'warn' }]);
+    expect([p.readyFile, p.log]).toEqual(['/file/ready', { format: 'raw', level: 'warn', stallTimeoutMs: 5000 }]);
   });
 
   it('env over the file', () => {
     const p = plan(configIn(file), { env: { ...ENV, BERTH_READY_FILE: 'env/ready', BERTH_LOG_FORMAT: 'pretty', BERTH_LOG_LEVEL: 'debug' } });
-    expect([p.readyFile, p.log]).toEqual(['/srv/env/ready', { format: 'pretty', level: 'debug' }]);
+    expect([p.readyFile, p.log]).toEqual(['/srv/env/ready', { format: 'pretty', level: 'debug', stallTimeoutMs: 5000 }]);
   });
 
   it('flags over env, and the service flags on the main service', () => {
@@ -235,7 +235,7 @@ describe('overrides: flags beat env beat file', () => {
         waitFor: ['http://cache:8080/', 'tcp://q:5672'],
       },
     });
-    expect([p.readyFile, p.log]).toEqual([false, { format: 'json', level: 'error' }]);
+    expect([p.readyFile, p.log]).toEqual([false, { format: 'json', level: 'error', stallTimeoutMs: 5000 }]);
     expect(p.waitFor).toEqual(['tcp:db:5432', 'http://cache:8080/', 'tcp:q:5672']);
     expect(p.services[0]).toMatchObject({ cwd: '/srv/www', ready: { kind: 'unix', path: '/srv/app.sock' }, readyTimeoutMs: 0, stopSignal: 'SIGTERM', stopTimeoutMs: 60_000 });
   });
