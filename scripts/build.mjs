@@ -106,7 +106,7 @@ renameSync(next, dist);
 const scratch = mkdtempSync(join(tmpdir(), 'berth-build-'));
 writeFileSync(join(scratch, 'berth.yaml'), 'tasks:\n  - name: warm\n    command: ["true"]\nservices:\n  main:\n    command: ["true"]\n');
 const trained = spawnSync(process.execPath, [join(root, 'bin/berth.js'), '-c', join(scratch, 'berth.yaml')], {
-  env: { ...process.env, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_LOG_LEVEL: 'warn' },
+  env: { ...process.env, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_CONTROL: join(scratch, 'control.sock'), BERTH_LOG_LEVEL: 'warn' }, // its own socket: another berth may hold the default
   cwd: scratch,
   stdio: ['ignore', 'ignore', 'inherit'],
   timeout: 60_000,

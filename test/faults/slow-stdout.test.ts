@@ -22,7 +22,7 @@ async function throughSlowReader(config: string, rate: number, stop?: number) {
   const berth = spawn(process.execPath, [BERTH, '-c', t.write(`cfg-${n}.yaml`, config)], {
     cwd: ROOT,
     stdio: ['ignore', reader.stdin!, 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, BERTH_READY_FILE: join(t.dir, `ready-${n}`) } as NodeJS.ProcessEnv,
+    env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, BERTH_READY_FILE: join(t.dir, `ready-${n}`), BERTH_CONTROL: join(t.dir, `control-${n}.sock`) } as NodeJS.ProcessEnv,
   });
   reader.stdin!.destroy(); // berth holds the pipe's only writing end now
   let stderr = '';
