@@ -6,10 +6,11 @@ import { resolveUser } from '../os/users.js';
 import { inspectPresets } from '../presets/index.js';
 import { maskSecrets, orderServices, shellWarnings } from '../plan/index.js';
 import { exists, isDir } from './fs-checks.js';
+import { cannotBecome, tooBigToExec } from './spawnable.js';
 import { livenessWarnings } from '../plan/liveness.js';
 import { stopChainWarning } from '../plan/levels.js';
 
-export type ProblemKind = 'cwd' | 'requires' | 'not-found' | 'not-executable' | 'user' | 'preset' | 'order' | 'dirs';
+export type ProblemKind = 'cwd' | 'requires' | 'not-found' | 'not-executable' | 'user' | 'exec' | 'preset' | 'order' | 'dirs';
 
 export interface Problem {
   kind: ProblemKind;
@@ -67,8 +68,14 @@ function checkProcess(p: ProcessPlan, problems: Problem[], users: Map<string, Us
   if (p.user) {
     const u = resolveUser(p.user);
     if (!u) problems.push({ kind: 'user', name: p.name, message: `user "${p.user}" does not exist (see /etc/passwd)${where}` });
-    else users.set(p.user, u);
+    else {
+      users.set(p.user, u);
+      const denied = cannotBecome(u, p.user);
+      if (denied) problems.push({ kind: 'user', name: p.name, message: `${denied}${where}` });
+    }
   }
+  const tooBig = tooBigToExec(p);
+  if (tooBig) problems.push({ kind: 'exec', name: p.name, message: `${tooBig}${where}` });
   const found = findCommand(p.argv[0]!, p.env.PATH ?? '', p.cwd);
   if (found.kind === 'not-found') problems.push({ kind: 'not-found', name: p.name, message: `command "${p.argv[0]}" not found on PATH=${p.env.PATH ?? ''}${where}` });
   else if (found.kind === 'not-executable') problems.push({ kind: 'not-executable', name: p.name, message: `${found.path} ${found.why}${where}` });

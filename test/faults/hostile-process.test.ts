@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, startBerth, tempDir, type Berth } from '../helpers/berth.js';
-import { killAll, reportedPids, stopAndTime, until } from './util.js';
+import { asUser, killAll, reportedPids, stopAndTime, until } from './util.js';
 
 let t: ReturnType<typeof tempDir>;
 let n = 0;
@@ -90,5 +90,41 @@ describe('helpers berth runs are bounded by what they serve, and their whole gro
     const bgPids = pidsIn(pidFile);
     await until(() => bgPids.every((p) => !alive(p)), 5_000, 'the probe\'s background child to be gone');
     expect((await stopAndTime(b)).code).toBe(0);
+  });
+});
+
+describe('preflight finds what the spawn would refuse: 78 before any task runs, not 126 after', () => {
+  const task = (user: string) => `tasks:\n  - { name: first, command: [sh, -c, "echo task ran"] }\nservices:\n  app: { command: [sleep, "30"], user: "${user}" }\n`;
+
+  for (const [user, says] of [
+    ['root', /user "root" is uid 0, and berth runs as uid 65534 .*without the CAP_SETUID capability/],
+    ['65534:0', /gid 0, and berth runs as uid 65534 .*CAP_SETGID/],
+  ] as const) {
+    it(`a non-root berth with user: ${user}`, async () => {
+      const b = start(task(user), { cwd: '/tmp', wrap: asUser(65534) });
+      const r = await b.exited;
+      expect(r.code, b.stderr()).toBe(78);
+      expect(String(b.lines.find((l) => l.event === 'preflight.failed')?.msg)).toMatch(says);
+      expect(b.lines.some((l) => l.msg === 'task ran')).toBe(false);
+    });
+  }
+
+  it('a non-root berth with its own user: runs', async () => {
+    const b = start(`services:\n  app: { command: [sh, -c, "echo as $(id -u)"], user: "65534:65534", restart: never }\n`, { cwd: '/tmp', wrap: asUser(65534) });
+    await b.waitFor((l) => l.msg === 'as 65534', 10_000, 'the service\'s line');
+    expect((await b.exited).code).toBe(0);
+  });
+
+  it('an env value over the kernel\'s limit for one string', async () => {
+    const b = start(`services:\n  app: { command: [sleep, "30"], env: { BIG: "${'x'.repeat(200_000)}" } }\n`);
+    expect((await b.exited).code).toBe(78);
+    expect(String(b.lines.find((l) => l.event === 'preflight.failed')?.msg)).toMatch(/env BIG is 200004 bytes; the kernel takes at most \d+ in one argument or variable \(E2BIG\)/);
+  });
+
+  it('an argv over the kernel\'s total (many arguments, each under the limit)', async () => {
+    const args = Array.from({ length: 22 }, () => `"${'a'.repeat(100_000)}"`).join(', ');
+    const b = start(`tasks:\n  - { name: big, command: [echo, ${args}] }\n`);
+    expect((await b.exited).code).toBe(78);
+    expect(String(b.lines.find((l) => l.event === 'preflight.failed')?.msg)).toMatch(/take \d+ bytes; the kernel allows \d+ here .*E2BIG/);
   });
 });
