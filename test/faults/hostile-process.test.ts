@@ -1,7 +1,8 @@
 // Hostile processes: what a child leaves behind, helpers that never end, commands berth
 // cannot run. Real processes against the real berth.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, startBerth, tempDir, type Berth } from '../helpers/berth.js';
 import { asUser, killAll, reportedPids, stopAndTime, until } from './util.js';
@@ -19,7 +20,11 @@ afterEach(() => {
     b.kill('SIGKILL');
   }
 });
-afterAll(() => t.cleanup());
+const ctlDirs: string[] = [];
+afterAll(() => {
+  t.cleanup();
+  for (const d of ctlDirs) rmSync(d, { recursive: true, force: true });
+});
 
 const start = (config: string, opts: Parameters<typeof startBerth>[1] = {}) => {
   const b = startBerth(['-c', t.write(`c-${++n}.yaml`, config)], { ...opts, env: { BERTH_READY_FILE: join(t.dir, `ready-${n}`), ...opts.env } });
@@ -27,12 +32,14 @@ const start = (config: string, opts: Parameters<typeof startBerth>[1] = {}) => {
   return b;
 };
 
-/** a script that starts a helper in a new session, holding the inherited stdout, then exits 0 */
-const daemonizing = () =>
-  t.write(
-    `daemonize-${++n}.sh`,
-    `#!/bin/sh\nsetsid sh -c 'echo "helper pid $$"; sleep 1; echo "helper still talking"; exec sleep 60' &\necho "task done"\nexit 0\n`,
+/** a script that starts a helper in a new session, holding the inherited stdout, then exits 0 once it has detached */
+const daemonizing = () => {
+  const up = join(t.dir, `up-${++n}`);
+  return t.write(
+    `daemonize-${n}.sh`,
+    `#!/bin/sh\nsetsid sh -c 'echo "helper pid $$"; echo $$ > ${up}; sleep 1; echo "helper still talking"; exec sleep 60' &\nwhile [ ! -s ${up} ]; do sleep 0.01; done\necho "task done"\nexit 0\n`,
   );
+};
 
 describe('a task that leaves a detached helper holding its stdout', () => {
   it('ends when its process ends: task.leftovers names the helper, services start, its output is still relayed, SIGTERM works', async () => {
@@ -94,6 +101,13 @@ describe('helpers berth runs are bounded by what they serve, and their whole gro
 });
 
 describe('preflight finds what the spawn would refuse: 78 before any task runs, not 126 after', () => {
+  /** a control socket directory the unprivileged berth may use */
+  const nobodyEnv = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-hp-ctl-'));
+    ctlDirs.push(dir);
+    chownSync(dir, 65534, 65534);
+    return { BERTH_CONTROL: join(dir, 'control.sock') };
+  };
   const task = (user: string) => `tasks:\n  - { name: first, command: [sh, -c, "echo task ran"] }\nservices:\n  app: { command: [sleep, "30"], user: "${user}" }\n`;
 
   for (const [user, says] of [
@@ -101,16 +115,16 @@ describe('preflight finds what the spawn would refuse: 78 before any task runs, 
     ['65534:0', /gid 0, and berth runs as uid 65534 .*CAP_SETGID/],
   ] as const) {
     it(`a non-root berth with user: ${user}`, async () => {
-      const b = start(task(user), { cwd: '/tmp', wrap: asUser(65534) });
+      const b = start(task(user), { cwd: '/tmp', wrap: asUser(65534), env: nobodyEnv() });
       const r = await b.exited;
       expect(r.code, b.stderr()).toBe(78);
-      expect(String(b.lines.find((l) => l.event === 'preflight.failed')?.msg)).toMatch(says);
+      expect(String(b.lines.find((l) => l.event === 'preflight.failed')?.msg), JSON.stringify(b.lines) + b.stderr()).toMatch(says);
       expect(b.lines.some((l) => l.msg === 'task ran')).toBe(false);
     });
   }
 
   it('a non-root berth with its own user: runs', async () => {
-    const b = start(`services:\n  app: { command: [sh, -c, "echo as $(id -u)"], user: "65534:65534", restart: never }\n`, { cwd: '/tmp', wrap: asUser(65534) });
+    const b = start(`services:\n  app: { command: [sh, -c, "echo as $(id -u)"], user: "65534:65534", restart: never }\n`, { cwd: '/tmp', wrap: asUser(65534), env: nobodyEnv() });
     await b.waitFor((l) => l.msg === 'as 65534', 10_000, 'the service\'s line');
     expect((await b.exited).code).toBe(0);
   });
