@@ -5,7 +5,7 @@ import { decideRestart, gaveUpStatus, keepHistory } from './restart.js';
 import type { Runner } from './runner.js';
 import { leftoversMessage, outputLeftovers } from './leftovers.js';
 import { waitReady } from '../readiness/probes/index.js';
-import { diagnoseDaemonized, diagnoseNotReady } from '../readiness/diagnose.js';
+import { diagnoseDaemonized, diagnoseNotReady, formatElapsed } from '../readiness/diagnose.js';
 import { watchLiveness } from '../readiness/liveness.js';
 import type { ShutdownCause } from './exit-status.js';
 
@@ -21,6 +21,15 @@ export interface ServiceHooks {
   onFinal(svc: Service, status: number, why: FinalWhy): void;
   /** after every change of state: the ready file and /readyz follow from the states */
   onChange?(svc: Service): void;
+}
+
+/** how often a probe still waiting says what it sees (DESIGN §5: never silent for readyTimeout) */
+export const READY_WAITING_MS = 10_000;
+
+export interface ServiceOptions {
+  foreground?: boolean;
+  /** READY_WAITING_MS unless a test shortens it */
+  readyWaitingMs?: number;
 }
 
 export interface StopResult {
@@ -66,7 +75,7 @@ export class Service {
     readonly plan: ServicePlan,
     private readonly runner: Runner,
     private readonly hooks: ServiceHooks,
-    private readonly opts: { foreground?: boolean } = {},
+    private readonly opts: ServiceOptions = {},
   ) {}
 
   get name(): string {
@@ -105,6 +114,7 @@ export class Service {
     this.readyAbort = abort;
     const started = Date.now();
     const timer = plan.readyTimeoutMs > 0 ? setTimeout(() => abort.abort('timeout'), plan.readyTimeoutMs) : undefined;
+    const waiting = setInterval(() => this.reportWaiting(child, started), this.opts.readyWaitingMs ?? READY_WAITING_MS);
     try {
       await waitReady(plan.ready, {
         pid: child.pid,
@@ -132,8 +142,20 @@ export class Service {
       return;
     } finally {
       clearTimeout(timer);
+      clearInterval(waiting);
     }
     if (this.child === child && !this.stopped && this.state === 'starting') this.markReady(child);
+  }
+
+  /** ready.waiting: what ready.timeout would say, without the output lines, while there is time */
+  private reportWaiting(child: Child, started: number): void {
+    const { plan, runner } = this;
+    if (this.child !== child || this.stopped || this.state !== 'starting' || !plan.ready) return;
+    const waitedMs = Date.now() - started;
+    const left = plan.readyTimeoutMs > 0 ? `, ${formatElapsed(Math.max(0, plan.readyTimeoutMs - waitedMs))} before readyTimeout` : '';
+    const report = diagnoseNotReady({ service: plan.name, probe: plan.ready, pid: child.pid, lastLines: [], waitedMs, headline: `not ready yet after ${formatElapsed(waitedMs)}${left}` });
+    const { probe, target, processes } = report.fields;
+    runner.log.info('ready.waiting', { service: plan.name, probe, waitedMs, target, processes }, report.msg);
   }
 
   private markReady(child: Child): void {

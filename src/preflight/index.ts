@@ -4,6 +4,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Plan, ProcessPlan, ServicePlan, UserSpec } from '../types.js';
 import { resolveUser } from '../os/users.js';
 import { inspectPresets } from '../presets/index.js';
+import { unusedPresetWarnings } from '../presets/unused.js';
 import { maskSecrets, orderServices, shellWarnings } from '../plan/index.js';
 import { exists, isDir } from './fs-checks.js';
 import { cannotBecome, tooBigToExec } from './spawnable.js';
@@ -34,6 +35,7 @@ export async function preflight(plan: Plan, opts: { signal?: AbortSignal } = {})
   const presets = await inspectPresets(plan.services, { signal: opts.signal });
   for (const p of presets.problems) problems.push({ kind: 'preset', name: p.service, message: `${p.path}: ${p.message}` });
   for (const w of presets.warnings) warnings.push({ name: w.service, message: w.message });
+  for (const w of unusedPresetWarnings(plan.services)) warnings.push({ name: w.service, message: w.message });
   let services: ServicePlan[] = presets.services;
   try {
     services = orderServices(services);
