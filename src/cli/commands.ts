@@ -1,6 +1,6 @@
 // The verbs that read a config: plan, check and run. Imported in one piece, so a run
 // loads a few module files, not a dozen (the ESM loader pays per file).
-import { buildPlan, formatPlan, planToJson } from '../plan/index.js';
+import { buildPlan, formatPlan, levelsText, planToJson } from '../plan/index.js';
 import { ConfigError, UsageError as PlanUsageError } from '../config/errors.js';
 import { findConfigFile } from '../config/find.js';
 import { UsageError, type ParsedArgs } from './args.js';
@@ -88,7 +88,7 @@ export async function inspect(args: ParsedArgs, plan: Plan, io: Io): Promise<num
     for (const p of checked.problems) err(`error: ${p.name}: ${p.message}`);
     if (args.verb === 'check') {
       const n = checked.plan.services.length;
-      if (status === 0) out(`berth check: ok — ${checked.plan.tasks.length} task(s), ${n} service(s)${checked.plan.jobs ? `, ${checked.plan.jobs.length} job(s)` : ''}${n ? `, start order ${checked.plan.services.map((s) => s.name).join(' → ')}` : ''}`);
+      if (status === 0) out(`berth check: ok — ${checked.plan.tasks.length} task(s), ${n} service(s)${checked.plan.jobs ? `, ${checked.plan.jobs.length} job(s)` : ''}${n ? `; start: ${levelsText(checked.plan.services)}` : ''}`);
       else err(`berth check: ${checked.problems.length} problem(s); berth would refuse to start (exit ${status})`);
     }
   }

@@ -4,6 +4,7 @@ import { joinShellWords } from '../config/shell-words.js';
 import { formatDuration } from '../config/duration.js';
 import { maskSecrets, probeText } from './json.js';
 import { FORWARDED_SIGNALS } from '../config/constants.js';
+import { dependencyLevels } from './levels.js';
 
 const row = (label: string, value: string) => `     ${label.padEnd(9)} ${value}`;
 const list = (items: readonly string[]) => (items.length === 0 ? '(none)' : items.join(', '));
@@ -77,8 +78,13 @@ export function formatPlan(plan: Plan): string {
   if (plan.secretValues.length > 0) lines.push(`secrets    ${plan.secretValues.length} value(s), shown as *** in child output`);
   lines.push('', plan.tasks.length ? 'tasks, in order:' : 'tasks: none');
   plan.tasks.forEach((t, i) => lines.push(...taskLines(t, i, mask)));
-  lines.push('', plan.services.length ? 'services, in start order:' : 'services: none (berth runs the tasks, then exits)');
-  plan.services.forEach((s, i) => lines.push(...serviceLines(s, i, mask)));
+  if (plan.services.length === 0) lines.push('', 'services: none (berth runs the tasks, then exits)');
+  else {
+    lines.push('', 'services, by dependency level (each starts once those it comes after are ready; one level starts side by side; stopping goes the other way):');
+    dependencyLevels(plan.services).forEach((names, i) => lines.push(`  level ${i + 1}  ${names.join(', ')}`));
+    lines.push('');
+    plan.services.forEach((s, i) => lines.push(...serviceLines(s, i, mask)));
+  }
   if (plan.jobs?.length) {
     lines.push('', 'jobs:');
     plan.jobs.forEach((j, i) => lines.push(...jobLines(j, i, mask)));

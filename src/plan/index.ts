@@ -19,6 +19,7 @@ export { orderServices, type Locate } from './order.js';
 export { shellWarnings } from './shell-warnings.js';
 export { planToJson, probeText, maskSecrets, type PlanJson } from './json.js';
 export { formatPlan } from './format.js';
+export { dependencyLevels, levelsText } from './levels.js';
 export { DEFAULTS, defaultReadyFile } from './defaults.js';
 export { findPhpFpm, type FindProgram } from './preset-command.js';
 export type { PlanOverrides } from './overrides.js';

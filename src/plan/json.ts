@@ -1,6 +1,7 @@
 // `berth plan --json`: the plan as data, without any env value or secret.
 import type { Plan, Probe, ProcessPlan, ServicePlan } from '../types.js';
 import { joinShellWords } from '../config/shell-words.js';
+import { dependencyLevels } from './levels.js';
 import { maskQuoted } from '../output/relay/mask.js';
 
 /** A secret that ended up in an argv or a path is shown as *** (any slice of 8+ characters too). */
@@ -44,6 +45,7 @@ export function planToJson(plan: Plan) {
       tasks: tasks.map((t) => processJson(t, mask)),
       services: services.map((s) => serviceJson(s, mask)),
       startOrder: services.map((s) => s.name),
+      levels: dependencyLevels(services),
       ...(jobs && { jobs: jobs.map((j) => processJson(j, mask)) }),
     },
     mask,

@@ -24,6 +24,11 @@ export function dependencyLevels(services: readonly Node[]): string[][] {
   return levels.filter((l) => l !== undefined);
 }
 
+/** One line for people: "php-fpm + queue, then nginx" (a + b start side by side). */
+export function levelsText(services: readonly Node[]): string {
+  return dependencyLevels(services).map((l) => l.join(' + ')).join(', then ');
+}
+
 export interface StopChain {
   /** in stop order: the first stops first */
   names: string[];

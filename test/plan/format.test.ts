@@ -36,7 +36,10 @@ describe('berth plan', () => {
         '     from      design-example.yaml:12:5 tasks[0]',
         '     then      time limit 5m, 2 retries 3s apart, must succeed',
         '',
-        'services, in start order:',
+        'services, by dependency level (each starts once those it comes after are ready; one level starts side by side; stopping goes the other way):',
+        '  level 1  php-fpm, app',
+        '  level 2  nginx',
+        '',
         '  1. php-fpm (preset php-fpm)',
         `     cwd       ${f}`,
         '     run       php-fpm8.2 -F',
@@ -76,6 +79,7 @@ describe('berth plan', () => {
     expect(text).not.toContain('/root');
     expect(json).not.toHaveProperty('secretValues');
     expect(json.startOrder).toEqual(['php-fpm', 'nginx', 'app']);
+    expect(json.levels).toEqual([['php-fpm', 'app'], ['nginx']]);
     expect(json.services[0]).toMatchObject({ name: 'php-fpm', argv: ['php-fpm8.2', '-F'], envKeys: ['NODE_ENV', 'POSTGRES_PASSWORD'], dirs: [{ path: '/var/run/php-fpm', owner: 'www-data', mode: '0775' }] });
     expect(json.services[0]).not.toHaveProperty('env');
   });
