@@ -58,7 +58,7 @@ async function main(argv: string[], env: Env): Promise<number> {
   const plan = await commands.loadPlan(args, env, io);
   if (typeof plan === 'number') return plan;
   if (args.verb === 'plan' || args.verb === 'check') return commands.inspect(args, plan, io);
-  return commands.run(plan, env, io);
+  return commands.run(plan, env, io, () => commands.rereadPlan(args, env, io));
 }
 
 // The service that gets the terminal starts as berth again (the executable, or node and

@@ -71,6 +71,8 @@ export interface ServicePlan extends ProcessPlan {
   main: boolean;
   after: string[]; // written plus inferred (presets), all known names
   dirs: DirSpec[];
+  /** a digest of the configuration its preset read (php-fpm -tt, nginx -T): set by preflight, compared by a reload */
+  presetInputs?: string;
   liveness?: LivenessPlan;
   /** `replicas` as written (1..64); absent: one process, with no BERTH_REPLICA */
   replicas?: number;

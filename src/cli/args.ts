@@ -124,6 +124,8 @@ Usage:
     stop NAME... | start NAME...    an operator's stop keeps the container up (and unready)
     signal SIG NAME...              e.g. berth ctl signal HUP nginx
     logs NAME [-n N] [--follow]     the last lines berth kept (masked), then new ones
+    reload [--dry-run]              read the config again, check it as at start (php-fpm -tt,
+                                    nginx -t …) while all runs; apply the difference, or 78
   berth --version | --help
 
 Options:

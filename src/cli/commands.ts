@@ -95,7 +95,15 @@ export async function inspect(args: ParsedArgs, plan: Plan, io: Io): Promise<num
   return args.verb === 'plan' && status === 78 ? 78 : status;
 }
 
-export async function run(plan: Plan, env: Env, io: Io): Promise<number> {
+/** `berth ctl reload`: the plan built again as at start, or what is wrong with the file now */
+export async function rereadPlan(args: ParsedArgs, env: Env, io: Io): Promise<Plan | { problems: string[] }> {
+  const problems: string[] = [];
+  const quiet: Io = { ...io, out: () => {}, err: (s) => problems.push(...s.split('\n').filter((l) => l.trim() !== '')) };
+  const plan = await loadPlan({ ...args, options: { ...args.options, json: false } }, env, quiet);
+  return typeof plan === 'number' ? { problems } : plan;
+}
+
+export async function run(plan: Plan, env: Env, io: Io, reread?: () => Promise<Plan | { problems: string[] }>): Promise<number> {
   const sink = createSink();
   const color = wantsColor(env, sink.isTTY());
   const log = createLogger({ format: plan.log.format, level: plan.log.level, sink, color, secretValues: plan.secretValues });
@@ -106,7 +114,7 @@ export async function run(plan: Plan, env: Env, io: Io): Promise<number> {
   const pid1 = loadPid1(log, { commands: plan.log.level === 'debug' || plan.log.level === 'trace' });
   logLoaded(log, plan);
   const foreground = io.stdinIsTTY && plan.services.length === 1 && (plan.services[0]!.replicas ?? 1) === 1 ? io.launcher : undefined; // one process: replicas would fight over the terminal
-  const status = await supervise(plan, { log, relay, pid1, foreground });
+  const status = await supervise(plan, { log, relay, pid1, foreground, reread });
   // no line berth accepted is lost, however slow the reader; a stuck one is named, with what it cost
   if (!(await sink.drain(plan.log.stallTimeoutMs))) reportDropped(sink, plan.log.stallTimeoutMs, io);
   return status;

@@ -6,7 +6,8 @@ export type CtlRequest =
   | { cmd: 'status' }
   | { cmd: 'restart' | 'stop' | 'start'; names: string[] }
   | { cmd: 'signal'; signal: string; names: string[] }
-  | { cmd: 'logs'; name: string; lines: number; follow: boolean };
+  | { cmd: 'logs'; name: string; lines: number; follow: boolean }
+  | { cmd: 'reload'; dryRun: boolean };
 
 export interface CtlArgs {
   request: CtlRequest;
@@ -20,6 +21,7 @@ export const CTL_USAGE = `usage: berth ctl status [--json]
        berth ctl stop NAME... | berth ctl start NAME...
        berth ctl signal SIG NAME...
        berth ctl logs NAME [-n N] [--follow]
+       berth ctl reload [--dry-run]
 options: --control PATH (the socket; default: the config's control:, $BERTH_CONTROL, then
          /run/berth/control.sock or /tmp/berth-UID/control.sock), -c FILE, --json`;
 
@@ -28,6 +30,7 @@ export function parseCtlArgs(words: string[], inherited: { control?: string; con
   const rest: string[] = [];
   let lines: number | undefined;
   let follow = false;
+  let dryRun = false;
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
     const value = (name: string) => {
@@ -42,6 +45,7 @@ export function parseCtlArgs(words: string[], inherited: { control?: string; con
     }
     if (w === '--json') out.json = true;
     else if (w === '--follow' || w === '-f') follow = true;
+    else if (w === '--dry-run') dryRun = true;
     else if (w === '--control' || w.startsWith('--control=')) out.control = value('--control');
     else if (w === '-c' || w === '--config' || w.startsWith('--config=')) out.config = value('--config');
     else if (w === '-n' || w === '--lines' || w.startsWith('--lines=')) {
@@ -56,6 +60,7 @@ export function parseCtlArgs(words: string[], inherited: { control?: string; con
     if (!ok) throw new UsageError(`berth ctl ${verb}: ${what}\n${CTL_USAGE}`);
   };
   if (verb !== 'logs') only('-n and --follow go with logs', lines === undefined && !follow);
+  if (verb !== 'reload') only('--dry-run goes with reload', !dryRun);
   switch (verb) {
     case 'status':
       only('takes no names', args.length === 0);
@@ -71,6 +76,9 @@ export function parseCtlArgs(words: string[], inherited: { control?: string; con
     case 'logs':
       only('name one service', args.length === 1);
       return { ...out, request: { cmd: 'logs', name: args[0]!, lines: lines ?? 100, follow } };
+    case 'reload':
+      only('takes no names: it reads the whole config again', args.length === 0);
+      return { ...out, request: { cmd: 'reload', dryRun } };
     case undefined:
       throw new UsageError(`berth ctl: which verb?\n${CTL_USAGE}`);
     default:

@@ -4,8 +4,8 @@ import { findConfigFile } from '../config/find.js';
 import { peekPath } from '../config/peek.js';
 import { callControl, ConnectError, type AnyReply } from '../control/client.js';
 import { defaultControlSocket } from '../control/socket-path.js';
-import type { StatusSnapshot } from '../control/target.js';
-import { formatStatus } from './ctl-format.js';
+import type { ReloadOutcome, StatusSnapshot } from '../control/target.js';
+import { formatReload, formatStatus } from './ctl-format.js';
 import { parseCtlArgs, type CtlArgs } from './ctl-args.js';
 import { UsageError } from './args.js';
 
@@ -53,7 +53,7 @@ export async function ctl(words: string[], inherited: { control?: string; config
   const { request } = args;
   const follow = request.cmd === 'logs' && request.follow;
   // a restart or start waits as long as the service's readyTimeout: berth answers when it knows
-  const waits = request.cmd === 'restart' || request.cmd === 'start' || follow;
+  const waits = request.cmd === 'restart' || request.cmd === 'start' || request.cmd === 'reload' || follow;
   let reply: AnyReply;
   try {
     reply = await callControl(path, request, {
@@ -73,7 +73,8 @@ export async function ctl(words: string[], inherited: { control?: string; config
   }
   if (!reply.ok) {
     if (args.json) io.out(JSON.stringify(reply));
-    io.err(`berth ctl: ${reply.error.message}`);
+    if (!args.json && request.cmd === 'reload' && reply.error.reload) io.err(`berth ctl reload: ${formatReload(reply.error.reload as ReloadOutcome)}`);
+    else io.err(`berth ctl: ${reply.error.message}`);
     return typeof reply.error.status === 'number' ? reply.error.status : 1;
   }
   if (follow) return 0; // berth closed the stream (it is stopping)
@@ -82,6 +83,7 @@ export async function ctl(words: string[], inherited: { control?: string; config
     return 0;
   }
   if (request.cmd === 'status') io.out(formatStatus(reply.status as StatusSnapshot, Date.now()));
+  else if (request.cmd === 'reload') io.out(formatReload(reply.reload as ReloadOutcome));
   else if (request.cmd === 'logs') for (const l of (reply.lines as string[]) ?? []) io.out(l);
   else for (const r of (reply.results as { message: string }[]) ?? []) io.out(r.message);
   return 0;

@@ -4,7 +4,7 @@ import type { EventLog } from '../types.js';
 import { parseSignal } from '../config/signal.js';
 import { errorReply, okReply, type Request } from './protocol.js';
 import type { Exchange, Handler } from './server.js';
-import type { ActionResult, ControlTarget, Names } from './target.js';
+import type { ActionResult, ControlTarget, Names, ReloadOutcome } from './target.js';
 
 export interface HandlerOptions {
   target: ControlTarget;
@@ -13,6 +13,7 @@ export interface HandlerOptions {
 }
 
 export function createHandler({ target, log, version }: HandlerOptions): Handler {
+  let reloading: Promise<unknown> = Promise.resolve();
   return async (req, id, x) => {
     const reply = (body: Record<string, unknown>) => x.send(okReply(body, id));
     switch (req.cmd) {
@@ -30,6 +31,19 @@ export function createHandler({ target, log, version }: HandlerOptions): Handler
       return;
     }
     const who = { callerUid: x.caller.uid, callerPid: x.caller.pid };
+    if (req.cmd === 'reload') {
+      log.info('control.reload', { ...who, dryRun: req.dryRun }, `reload${req.dryRun ? ' --dry-run' : ''} asked by uid ${x.caller.uid} (pid ${x.caller.pid})`);
+      // one at a time: a second reload compares with what the first applied
+      const run = reloading.then((): Promise<ReloadOutcome | undefined | 'stopping'> | 'stopping' => (target.stopping() ? 'stopping' : target.reload(req.dryRun)));
+      reloading = run.catch(() => undefined);
+      const outcome = await run;
+      if (outcome === 'stopping') x.send(errorReply('shutting-down', 'berth began shutting down before this reload ran; nothing changed', {}, id));
+      else if (!outcome) x.send(errorReply('not-ready', 'berth is still starting (tasks or its first services); reload once it runs', {}, id));
+      else if (outcome.problems.length) x.send(errorReply('invalid-config', `the configuration has ${outcome.problems.length} problem(s); nothing changed:\n${outcome.problems.map((p) => `  ${p}`).join('\n')}`, { reload: outcome }, id));
+      else if (!outcome.ok) x.send(errorReply('not-ready', `reload applied, but not everything is ready:\n${outcome.applied.filter((a) => !a.ok).map((a) => `  ${a.message}`).join('\n')}`, { reload: outcome }, id));
+      else reply({ reload: outcome });
+      return;
+    }
     const names = target.names();
     const unknown = req.names.filter((n) => !known(names, req.cmd, n));
     if (unknown.length > 0) {

@@ -13,10 +13,11 @@ export type Request =
   | { cmd: 'status' }
   | { cmd: 'restart' | 'stop' | 'start'; names: string[] }
   | { cmd: 'signal'; signal: string; names: string[] }
-  | { cmd: 'logs'; name: string; lines: number; follow: boolean };
+  | { cmd: 'logs'; name: string; lines: number; follow: boolean }
+  | { cmd: 'reload'; dryRun: boolean };
 
 export type Command = Request['cmd'];
-export const COMMANDS: readonly Command[] = ['ping', 'status', 'restart', 'stop', 'start', 'signal', 'logs'];
+export const COMMANDS: readonly Command[] = ['ping', 'status', 'restart', 'stop', 'start', 'signal', 'logs', 'reload'];
 
 /**
  * Why a request failed, and the exit status `berth ctl` gives for it (the same for a
@@ -81,6 +82,7 @@ const FIELDS: Record<Command, readonly string[]> = {
   start: ['names'],
   signal: ['signal', 'names'],
   logs: ['name', 'lines', 'follow'],
+  reload: ['dryRun'],
 };
 
 /** One request line (without its newline). Never throws. */
@@ -133,6 +135,9 @@ function readFields(cmd: Command, o: Record<string, unknown>): Request | string 
       if (o.follow !== undefined && typeof o.follow !== 'boolean') return '"follow" must be true or false';
       return { cmd, name: o.name, lines, follow: o.follow === true };
     }
+    case 'reload':
+      if (o.dryRun !== undefined && typeof o.dryRun !== 'boolean') return '"dryRun" must be true or false';
+      return { cmd, dryRun: o.dryRun === true };
   }
 }
 

@@ -66,6 +66,8 @@ export interface ReloadChange {
   change: 'removed' | 'added' | 'changed' | 'unchanged';
   /** what differs, for `changed` */
   why?: string[];
+  /** for `changed`: a new process, a reload in place (nginx: SIGHUP), or settings taken over as they are */
+  action?: 'restart' | 'reload' | 'update';
 }
 
 export interface ReloadOutcome {
@@ -93,4 +95,6 @@ export interface ControlTarget {
   lastLines(name: string, n: number): string[];
   /** each new line (masked); returns the function that stops it */
   follow(name: string, onLine: (line: string) => void): () => void;
+  /** undefined while berth is still starting (tasks, first services) */
+  reload(dryRun: boolean): Promise<ReloadOutcome | undefined>;
 }

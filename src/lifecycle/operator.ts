@@ -2,7 +2,7 @@
 // socket drives. The supervisor hands over what it knows through getters; nothing here
 // decides the container's fate except through Service itself.
 import type { EventLog, Plan } from '../types.js';
-import type { ActionResult, ControlTarget, JobStatus, Names, ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
+import type { ActionResult, ControlTarget, JobStatus, Names, ReloadOutcome, ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
 import { probeText } from '../plan/json.js';
 import type { Service } from './service.js';
 import { VERSION } from '../version.js';
@@ -26,6 +26,8 @@ export interface OperatorDeps {
   stopping(): boolean;
   ready(): boolean;
   lastLines(name: string, n: number): string[];
+  /** undefined until the services run */
+  reload(dryRun: boolean): Promise<ReloadOutcome | undefined>;
   now?: () => number;
 }
 
@@ -110,11 +112,12 @@ export function createOperator(d: OperatorDeps): ControlTarget {
         unsubscribe?.();
       };
     },
+    reload: d.reload,
   };
 }
 
 /** Resolves once the service is ready, will not be (exited, stopped), or berth stops. */
-function untilReady(svc: Service, stopping: () => boolean, did: string): Promise<ActionResult> {
+export function untilReady(svc: Service, stopping: () => boolean, did: string): Promise<ActionResult> {
   return new Promise((resolve) => {
     const check = (): boolean => {
       if (svc.state === 'ready') return done({ ok: true, message: `${svc.name} ${did} and ready (pid ${svc.child?.pid})`, pid: svc.child?.pid });

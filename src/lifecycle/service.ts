@@ -72,7 +72,7 @@ export class Service {
   private ended: Promise<void> | undefined;
 
   constructor(
-    readonly plan: ServicePlan,
+    public plan: ServicePlan,
     private readonly runner: Runner,
     private readonly hooks: ServiceHooks,
     private readonly opts: ServiceOptions = {},
@@ -323,6 +323,11 @@ export class Service {
     if (!first) this.restartCount++;
     this.start();
     return true;
+  }
+
+  /** A reload changed what needs no new process (restart policy, timeouts, a preset's reloaded config). */
+  adoptPlan(plan: ServicePlan): void {
+    this.plan = plan;
   }
 
   /** Called on every change of state; returns the function that stops it. */

@@ -20,6 +20,8 @@ import { shutdownStatus, type ShutdownCause, type StopRecord } from './exit-stat
 import type { Runner } from './runner.js';
 import type { Pid1, Pid1Session } from '../pid1/index.js';
 import { openControl, taskBoard } from './control.js';
+import { createReload } from './reload.js';
+import type { ReloadOutcome } from '../control/target.js';
 
 export interface Relay {
   attach(name: string, stream: 'stdout' | 'stderr', readable: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<void>;
@@ -35,6 +37,8 @@ export interface SupervisorDeps {
   pid1?: Pid1;
   /** stdin is a terminal and there is one service: it gets the terminal, started through this */
   foreground?: Launcher;
+  /** the config read again, for `berth ctl reload` */
+  reread?: () => Promise<Plan | { problems: string[] }>;
 }
 
 type Outcome = ShutdownCause;
@@ -63,11 +67,14 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
   const stopWaiters = new Set<() => void>();
   const decide = deferred<Outcome>();
   const tasks = taskBoard(initial.tasks);
+  let current = initial;
+  let reload: ((dryRun: boolean) => Promise<ReloadOutcome>) | undefined;
 
   // made safely, or refused (78) before anything of an earlier run is touched
   const control = await openControl(initial, log, {
-    plan: () => initial,
+    plan: () => current,
     services: () => services,
+    reload: async (dryRun) => reload?.(dryRun),
     tasks: tasks.rows,
     stopping: () => stopSignal !== undefined,
     ready: () => gate.health().ready,
@@ -138,6 +145,7 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
     if (typeof checked === 'number') return ended(checked, { kind: 'not-started', status: checked, reason: 'preflight found problems' });
     if (stopSignal) return 0;
     const { plan, users } = checked;
+    current = plan;
     const runner = makeRunner(plan, deps, users, () => stopSignal !== undefined, stopWaiters, pid1);
     // /livez answers from here on, so a long migration is not taken for a dead pod
     if (plan.health) {
@@ -168,7 +176,10 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
     if (stopSignal) return 0; // the task that saw the signal succeeded, or there was none
 
     if (plan.jobs) jobs = createJobs(plan.jobs, runner);
-    const outcome = await runServices(plan, runner, deps, decide, gate, (s) => (services = s), jobs);
+    const outcome = await runServices(plan, runner, deps, decide, gate, (s) => (services = s), jobs, (make) => {
+      if (!deps.reread) return;
+      reload = createReload({ log, reread: deps.reread, current: () => current, adopt: (p) => (current = p), services, make, users, stopping: () => stopSignal !== undefined });
+    });
     cause = outcome;
     return await shutdown(plan, services, outcome, runner, pid1, () => forced, jobs);
   } finally {
@@ -216,18 +227,18 @@ async function waitForDependencies(plan: Plan, log: EventLog, stopWaiters: Set<(
   return 0;
 }
 
-async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, decide: Deferred<Outcome>, gate: ReadyGate, publish: (s: Service[]) => void, jobs: Jobs | undefined): Promise<Outcome> {
+/** make: how a reload adds a service, with the same hooks as the first ones */
+async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, decide: Deferred<Outcome>, gate: ReadyGate, publish: (s: Service[]) => void, jobs: Jobs | undefined, expose: (make: (sp: ServicePlan) => Service) => void): Promise<Outcome> {
   const { log } = deps;
   if (plan.services.length === 0 && !jobs) return { kind: 'no-services' };
   if (decide.settled) return decide.promise; // a signal came before the first service
   const processes = expandReplicas(plan.services, plan.baseDir);
   if (processes.length === 0) jobs!.start(); // jobs alone: they run until a signal
   const readyWaiters = new Map<string, Deferred<void>>(processes.map((s) => [s.name, deferred<void>()]));
-  const services: Service[] = processes.map(
-    (sp) =>
+  const make = (sp: ServicePlan) =>
       new Service(sp, replicaRunner(runner, sp), {
         onReady(svc) {
-          readyWaiters.get(svc.name)!.resolve();
+          readyWaiters.get(svc.name)?.resolve();
         },
         onNotReady() {},
         onChange() {
@@ -238,9 +249,10 @@ async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, dec
         onFinal(svc, status, why) {
           decide.resolve(svc.finalCause(status, why));
         },
-      }, { foreground: deps.foreground !== undefined }),
-  );
+      }, { foreground: deps.foreground !== undefined });
+  const services: Service[] = processes.map(make);
   publish(services);
+  expose(make);
   gate.watch(services);
   for (const svc of services) {
     const deps = svc.plan.after.map((n) => readyWaiters.get(n)!.promise);

@@ -30,7 +30,7 @@ function processJson<P extends ProcessPlan>(p: P, mask: (s: string) => string) {
   return { name, argv: argv.map(mask), ...rest };
 }
 
-function serviceJson(s: ServicePlan, mask: (s: string) => string) {
+function serviceJson({ presetInputs: _digest, ...s }: ServicePlan, mask: (s: string) => string) {
   const dirs = s.dirs.map((d) => ({ ...d, ...(d.mode !== undefined && { mode: `0${d.mode.toString(8)}` }) })); // as chmod writes it
   return { ...processJson(s, mask), dirs };
 }

@@ -57,12 +57,13 @@ export async function inspectPresets(services: ServicePlan[], opts: { signal?: A
     const r = inspections[i];
     out.problems.push(...(r?.problems ?? []));
     out.warnings.push(...(r?.warnings ?? []));
+    if (r?.digest) filled[i] = { ...filled[i]!, presetInputs: r.digest };
     if (r && 'args' in r) {
       const checks = checkFpmFacts(s, r);
       out.problems.push(...checks.problems);
       out.warnings.push(...checks.warnings);
       const ready = defaultFpmProbe(s, r);
-      filled[i] = { ...s, ...(ready ? { ready } : {}), dirs: [...s.dirs, ...socketDirs(s, r)] };
+      filled[i] = { ...filled[i]!, ...(ready ? { ready } : {}), dirs: [...s.dirs, ...socketDirs(s, r)] };
     }
     if (r && 'args' in r && r.listens) {
       served.push({ service: s.name, endpoints: r.listens.map((l) => l.endpoint), describe: `${s.name} listens on ${describeListens(r.listens)}` });

@@ -11,6 +11,7 @@ import { parseNginxConfig, splitNginxDump } from './config.js';
 import { readNginxFacts, type NginxFacts } from './targets.js';
 import { runsAsRoot } from '../socket-access.js';
 import { runConfigTest, type Runner } from '../config-test.js';
+import { configDigest } from '../digest.js';
 import type { Captured } from '../../process/child.js';
 import { nginxAddresses } from './hold.js';
 import { holdAddresses } from '../../os/port-hold.js';
@@ -20,6 +21,8 @@ export interface NginxInspection {
   facts?: NginxFacts;
   problems: PresetProblem[];
   warnings: PresetWarning[];
+  /** a digest of every file nginx -T printed: a reload signals nginx when it changed */
+  digest?: string;
 }
 
 const TIMEOUT_MS = 15_000;
@@ -46,6 +49,7 @@ export async function readNginx(service: ServicePlan, opts: { signal?: AbortSign
     return out;
   }
   for (const w of nginxLog(test.stderr, ['warn'])) out.warnings.push({ service: service.name, message: `nginx warns: ${w}` });
+  out.digest = configDigest(test.stdout);
   const dump = splitNginxDump(test.stdout, service.cwd);
   if (!dump.main) {
     out.warnings.push({ service: service.name, message: `berth cannot read nginx's configuration: ${command} printed none` });

@@ -10,6 +10,7 @@ import { readFpmArgs, type FpmArgs } from '../command-args.js';
 import { formatEndpoint, parseFpmListen, type Endpoint } from '../endpoint.js';
 import { fpmSeconds, parseFpmConfig, poolPrefix, winning, type FpmConfig, type FpmPool } from './config.js';
 import { dumped, fpmErrors, fpmWarnings, parseFpmDump, type FpmDump } from './dump.js';
+import { configDigest } from '../digest.js';
 import { showCommand, type PresetProblem, type PresetWarning, type Source } from '../findings.js';
 
 /** One pool's effective listen address, and the rest of what berth checks about it. */
@@ -49,6 +50,8 @@ export interface FpmFacts {
 export interface FpmInspection extends FpmFacts {
   problems: PresetProblem[];
   warnings: PresetWarning[];
+  /** a digest of the configuration php-fpm -tt printed: a reload restarts php-fpm when it changed */
+  digest?: string;
 }
 
 const TIMEOUT_MS = 15_000;
@@ -74,6 +77,7 @@ export async function readPhpFpm(service: ServicePlan, opts: { signal?: AbortSig
     return out;
   }
   out.tested = true;
+  out.digest = configDigest(test.stderr.replace(/^\[[^\]\n]*\] /gm, '')); // without -tt's timestamps
   for (const w of fpmWarnings(test.stderr)) out.warnings.push({ service: service.name, message: `php-fpm warns: ${w}` });
   const prefix = resolve(service.cwd, args.prefix ?? defaultPrefix(help?.stdout ?? '', bin));
   const dump = parseFpmDump(test.stderr);
