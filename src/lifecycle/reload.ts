@@ -7,6 +7,8 @@ import type { EventLog, Plan, ServicePlan, UserSpec } from '../types.js';
 import type { ReloadChange, ReloadOutcome } from '../control/target.js';
 import { preflight } from '../preflight/index.js';
 import { ensureDirs } from '../preflight/dirs.js';
+import { isDir } from '../preflight/fs-checks.js';
+import { resolve } from 'node:path';
 import { expandReplicas } from './replicas.js';
 import { untilReady } from './operator.js';
 import type { Service } from './service.js';
@@ -26,7 +28,7 @@ export interface ReloadDeps {
 }
 
 /** process settings: a change needs a new process */
-const SPAWN_KEYS = ['argv', 'shell', 'cwd', 'env', 'user', 'requires', 'preset', 'ready', 'dirs', 'liveness', 'replica'] as const;
+const SPAWN_KEYS = ['argv', 'shell', 'cwd', 'env', 'user', 'requires', 'preset', 'ready', 'liveness', 'replica'] as const;
 /** settings berth reads as it goes: a change is taken over without touching the process */
 const LIVE_KEYS = ['readyTimeoutMs', 'stopSignal', 'stopTimeoutMs', 'restart', 'maxRestarts', 'minUptimeMs', 'forward', 'main', 'after'] as const;
 /** top-level settings only a new berth takes */
@@ -68,7 +70,6 @@ export function createReload(d: ReloadDeps): (dryRun: boolean) => Promise<Reload
 }
 
 async function apply(d: ReloadDeps, outcome: ReloadOutcome, before: ServicePlan[], after: ServicePlan[]): Promise<void> {
-  const byName = new Map(after.map((p) => [p.name, p]));
   const change = new Map(outcome.changes.map((c) => [c.name, c]));
   const find = (name: string) => d.services.find((s) => s.name === name);
   // 1. stop what goes or restarts, dependents first (the reverse of the old start order)
@@ -100,6 +101,8 @@ async function apply(d: ReloadDeps, outcome: ReloadOutcome, before: ServicePlan[
     }
   }
   d.services.splice(0, d.services.length, ...next);
+  // what start creates before a service runs: its dirs (a failure is the start's to report)
+  ensureDirs(fresh.map((s) => s.plan), d.log);
   // 3. start what is new or changed, each once what it comes after is ready
   await Promise.all(
     fresh.map(async (svc) => {
@@ -111,7 +114,6 @@ async function apply(d: ReloadDeps, outcome: ReloadOutcome, before: ServicePlan[
       outcome.applied.push({ name: svc.name, action: c.change === 'added' ? 'started' : 'restarted', ok: r.ok, message: r.message });
     }),
   );
-  for (const s of byName.keys()) void s;
 }
 
 function depsReady(svc: Service, all: Service[], stopping: () => boolean): Promise<void> {
@@ -139,7 +141,8 @@ export function diff(before: ServicePlan[], after: ServicePlan[]): ReloadChange[
       out.push({ name: p.name, kind: 'service', change: 'added' });
       continue;
     }
-    const spawn = SPAWN_KEYS.filter((k) => !same(o[k], p[k]));
+    const spawn: string[] = SPAWN_KEYS.filter((k) => !same(o[k], p[k]));
+    if (!same(dirsThatMatter(o), dirsThatMatter(p))) spawn.push('dirs');
     const live = LIVE_KEYS.filter((k) => !same(o[k], p[k]));
     const inputs = o.presetInputs !== p.presetInputs;
     if (spawn.length === 0 && live.length === 0 && !inputs) {
@@ -152,6 +155,14 @@ export function diff(before: ServicePlan[], after: ServicePlan[]): ReloadChange[
     out.push({ name: p.name, kind: 'service', change: 'changed', why, action });
   }
   return out;
+}
+
+/**
+ * A preset adds its socket's directory only while it is missing (it exists once php-fpm runs):
+ * a directory that exists, with no owner or mode to set, is the same whether listed or not.
+ */
+function dirsThatMatter(p: ServicePlan) {
+  return p.dirs.filter((d) => d.mode !== undefined || d.owner !== undefined || !isDir(d.path)).map((d) => ({ ...d, path: resolve(d.path) }));
 }
 
 function fixedChanges(old: Plan, next: Plan): string[] {
