@@ -155,5 +155,6 @@ Exit status: 0 clean stop; a service's or task's own status (128+signal when kil
 137 SIGKILLed at shutdown; 124 task timeout; 127/126 command not found/not executable;
 69 not ready, unhealthy (restart: never) or waitFor timed out; 64 usage; 78 config or preflight; 70 berth's own bug.
 berth ctl: 0 done; 64 unknown name (it lists what exists); 69 no berth answering at the
-socket, or not ready again in time; 77 refused (only root and berth's own user may).
+socket, or not ready again in time; 77 refused (only root and berth's own user may);
+78 reload found problems in the config (nothing changed).
 `;
