@@ -2,14 +2,16 @@
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { onExit } from 'signal-exit';
-import { HELP, parseArgs, UsageError, type ParsedArgs } from './cli/args.js';
+import { HELP, parseArgs, type ParsedArgs } from './cli/args.js';
 import { setNativeDir } from './os/koffi.js';
 import { selfCommand } from './os/sea.js';
 import { liveChildren } from './process/children.js';
+import { sendSignal } from './os/kill.js';
 import { VERSION } from './version.js';
 import type { Launcher } from './process/child.js';
+import type { Env } from './types.js';
+import { EXIT, UsageError } from './errors.js';
 
-type Env = Record<string, string | undefined>;
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`);
 const errNow = (s: string): void => {
@@ -31,22 +33,22 @@ async function main(argv: string[], env: Env): Promise<number> {
   switch (args.verb) {
     case 'version':
       out(VERSION);
-      return 0;
+      return EXIT.OK;
     case 'help':
       out(HELP);
-      return 0;
+      return EXIT.OK;
     case 'schema': {
       const { configJsonSchema } = await import('./config/index.js');
       out(JSON.stringify(configJsonSchema(), null, 2));
-      return 0;
+      return EXIT.OK;
     }
     case 'health': {
       const { checkHealth } = await import('./readiness/ready-file.js');
-      const { defaultReadyFile } = await import('./plan/index.js');
+      const { defaultReadyFile } = await import('./plan/defaults.js');
       const file = args.options.readyFile ?? env.BERTH_READY_FILE ?? defaultReadyFile(process.getuid?.() ?? 0);
       const r = checkHealth(file);
       (r.ok ? out : err)(`berth health: ${r.reason}`);
-      return r.ok ? 0 : 1;
+      return r.ok ? EXIT.OK : EXIT.UNHEALTHY;
     }
     case 'ctl': {
       const { ctl } = await import('./cli/ctl.js');
@@ -87,12 +89,12 @@ async function execForeground(command: string[]): Promise<number> {
   const { execInForeground } = await import('./pid1/tty.js');
   const failed = execInForeground(command);
   err(`berth: ${command[0] ?? '(no command)'}: ${failed.code}`);
-  return failed.code === 'ENOENT' ? 127 : 126;
+  return failed.code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.NOT_EXECUTABLE;
 }
 
 function usage(message: string): number {
   err(`berth: ${message}`);
-  return 64;
+  return EXIT.USAGE;
 }
 
 const argv = process.argv.slice(2);
@@ -103,13 +105,7 @@ const foregroundCommand = argv[0] === EXEC_FOREGROUND ? argv.slice(1) : undefine
 // If berth itself dies, its children must not be left behind.
 if (!foregroundCommand) {
   onExit(() => {
-    for (const pid of liveChildren()) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    for (const pid of liveChildren()) sendSignal(-pid, 'SIGKILL');
   });
 }
 
@@ -118,6 +114,6 @@ if (!foregroundCommand) {
   async (e: unknown) => {
     const { sourceStack } = await import('./output/stack.js');
     err(`berth: internal error (a bug in berth, please report it): ${e instanceof Error ? sourceStack(e.stack ?? e.message) : String(e)}`);
-    process.exit(70);
+    process.exit(EXIT.INTERNAL);
   },
 );

@@ -1,6 +1,9 @@
 // The shapes every part of berth agrees on: the resolved plan (config → plan.ts)
 // and the logger the rest writes its events through. Leaves import only this file.
 
+/** An environment as Node gives it: a variable may be present and undefined. */
+export type Env = Record<string, string | undefined>;
+
 export type Probe = ProbeForm & {
   /** as written, when it mentions {replica}: parsed again for each replica */
   perReplica?: string | Record<string, unknown>;

@@ -1,4 +1,5 @@
 // DESIGN §1: verbs, options, and Docker's CMD convention. Pure: argv in, a value out.
+import { UsageError } from '../errors.js';
 
 export type Verb = 'run' | 'check' | 'plan' | 'health' | 'schema' | 'ctl' | 'version' | 'help';
 const VERBS = new Set(['run', 'check', 'plan', 'health', 'schema', 'ctl']);
@@ -25,9 +26,6 @@ export interface ParsedArgs {
   command: string[];
 }
 
-export class UsageError extends Error {
-  readonly exitCode = 64;
-}
 
 const VALUE_OPTIONS: Record<string, keyof Options> = {
   '-c': 'config',

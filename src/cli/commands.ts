@@ -1,9 +1,9 @@
 // The verbs that read a config: plan, check and run. Imported in one piece, so a run
 // loads a few module files, not a dozen (the ESM loader pays per file).
 import { buildPlan, formatPlan, levelsText, planToJson } from '../plan/index.js';
-import { ConfigError, UsageError as PlanUsageError } from '../config/errors.js';
+import { ConfigError } from '../config/errors.js';
 import { findConfigFile } from '../config/find.js';
-import { UsageError, type ParsedArgs } from './args.js';
+import type { ParsedArgs } from './args.js';
 import { preflight, preflightStatus } from '../preflight/index.js';
 import { createSink, type Sink } from '../output/sink/index.js';
 import { createLogger, wantsColor } from '../output/log.js';
@@ -12,10 +12,9 @@ import { maskQuoted } from '../output/relay/mask.js';
 import { presetLevelOf } from '../presets/log-levels.js';
 import { supervise } from '../lifecycle/supervisor.js';
 import { loadPid1 } from '../pid1/reaper.js';
-import type { EventLog, Plan } from '../types.js';
+import type { Env, EventLog, Plan } from '../types.js';
+import { EXIT, UsageError } from '../errors.js';
 import type { Launcher } from '../process/child.js';
-
-type Env = Record<string, string | undefined>;
 
 /** what cli.ts hands over of the process */
 export interface Io {
@@ -67,9 +66,9 @@ export async function loadPlan(args: ParsedArgs, env: Env, io: Io): Promise<Plan
       const masked = secrets.length === 0 ? e : new ConfigError(e.problems.map((p) => ({ ...p, message: maskQuoted(p.message, secrets) })));
       if (args.options.json) out(JSON.stringify({ ok: false, problems: masked.problems }, null, 2));
       err(masked.format(cwd));
-      return 78;
+      return EXIT.CONFIG;
     }
-    if (e instanceof PlanUsageError || e instanceof UsageError) return usage((e as Error).message, err);
+    if (e instanceof UsageError) return usage(e.message, err);
     throw e;
   }
 }
@@ -92,7 +91,7 @@ export async function inspect(args: ParsedArgs, plan: Plan, io: Io): Promise<num
       else err(`berth check: ${checked.problems.length} problem(s); berth would refuse to start (exit ${status})`);
     }
   }
-  return args.verb === 'plan' && status === 78 ? 78 : status;
+  return args.verb === 'plan' && status === EXIT.CONFIG ? EXIT.CONFIG : status;
 }
 
 /** `berth ctl reload`: the plan built again as at start, or what is wrong with the file now */
@@ -146,5 +145,5 @@ function yamlParse(mod: typeof import('yaml') & { default?: typeof import('yaml'
 
 export function usage(message: string, err: (s: string) => void): number {
   err(`berth: ${message}`);
-  return 64;
+  return EXIT.USAGE;
 }

@@ -1,5 +1,5 @@
 // `berth ctl VERB [ARG...]`: its words, checked before anything is sent. Pure.
-import { UsageError } from './args.js';
+import { UsageError } from '../errors.js';
 import { MAX_LOG_LINES } from '../control/protocol.js';
 
 export type CtlRequest =

@@ -7,7 +7,7 @@ import { defaultControlSocket } from '../control/socket-path.js';
 import type { ReloadOutcome, StatusSnapshot } from '../control/target.js';
 import { formatReload, formatStatus } from './ctl-format.js';
 import { parseCtlArgs, type CtlArgs } from './ctl-args.js';
-import { UsageError } from './args.js';
+import { EXIT, UsageError } from '../errors.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -41,14 +41,14 @@ export async function ctl(words: string[], inherited: { control?: string; config
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(e.message.startsWith('berth') ? e.message : `berth ctl: ${e.message}`);
-      return 64;
+      return EXIT.USAGE;
     }
     throw e;
   }
   const path = controlPath(args, env, io);
   if (path === false) {
     io.err('berth ctl: the control socket is turned off (control: false); nothing to talk to');
-    return 69;
+    return EXIT.UNAVAILABLE;
   }
   const { request } = args;
   const follow = request.cmd === 'logs' && request.follow;

@@ -1,5 +1,6 @@
 // Config and usage errors as values: every problem with where it is and what was expected.
 import path from 'node:path';
+import { EXIT } from '../errors.js';
 
 export interface Problem {
   file?: string; // absolute
@@ -39,7 +40,7 @@ function inFileOrder(problems: readonly Problem[]): Problem[] {
 
 /** A config (or preflight-like) error: exit 78. Holds every problem found, in file order. */
 export class ConfigError extends Error {
-  readonly exitCode = 78;
+  readonly exitCode = EXIT.CONFIG;
   readonly problems: Problem[];
 
   constructor(problems: Problem[]) {
@@ -52,20 +53,6 @@ export class ConfigError extends Error {
   /** One line per problem; files relative to `cwd` when inside it. */
   format(cwd?: string): string {
     return this.problems.map((p) => formatProblem(p, cwd)).join('\n');
-  }
-}
-
-/** The command line asks for something impossible: exit 64. */
-export class UsageError extends Error {
-  readonly exitCode = 64;
-
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-
-  format(): string {
-    return this.message;
   }
 }
 

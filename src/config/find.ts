@@ -1,5 +1,6 @@
 // Which config file to load (DESIGN §1): -c, $BERTH_CONFIG, ./berth.yaml, ./berth.yml,
 // ./berth.json, /etc/berth/berth.yaml. Asked for by name and missing is an error.
+import type { Env } from '../types.js';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
@@ -9,7 +10,7 @@ export const SYSTEM_CONFIG = '/etc/berth/berth.yaml';
 
 export interface FindOptions {
   explicit?: string; // -c/--config
-  env: Record<string, string | undefined>;
+  env: Env;
   cwd: string;
   systemFile?: string; // tests point this elsewhere
 }

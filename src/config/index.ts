@@ -1,10 +1,11 @@
 // The config module's public face: find, load, validate, describe.
 export { findConfigFile, SEARCHED, SYSTEM_CONFIG, type FindOptions } from './find.js';
 export { loadConfig, type LoadedConfig } from './load.js';
-export { ConfigError, UsageError, formatProblem, displayFile, isConfigError, type Problem } from './errors.js';
+export { ConfigError, formatProblem, displayFile, isConfigError, type Problem } from './errors.js';
+export { UsageError } from '../errors.js';
 export { configSchema, PRESETS, RESTART_POLICIES, LOG_FORMATS, LOG_LEVELS, type Config, type TaskConfig, type ServiceConfig } from './schema.js';
 export { configJsonSchema } from './json-schema.js';
-export { interpolate, type Env, type Interpolated } from './interpolate.js';
+export { interpolate, type Interpolated } from './interpolate.js';
 export { parseDuration, formatDuration, DURATION_EXPECTED } from './duration.js';
 export { parseProbe, parseProbeString } from './probe.js';
 export { parseResource, type Resource } from './values.js';

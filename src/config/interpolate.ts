@@ -1,8 +1,8 @@
 // ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message} and $$ → $.
 // A bare $NAME is left alone so shell strings (shell: true) keep their own variables.
+import type { Env } from '../types.js';
 import { quote } from './describe.js';
 
-export type Env = Record<string, string | undefined>;
 export type Interpolated = { ok: true; value: string } | { ok: false; message: string };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;

@@ -4,7 +4,7 @@ import { READ_LIMITS, readFileBounded, whyUnreadable } from '../os/read-bounded.
 import path from 'node:path';
 import { ConfigError, type Problem } from './errors.js';
 import { readSource } from './source.js';
-import type { Env } from './interpolate.js';
+import type { Env } from '../types.js';
 import { configSchema, type Config } from './schema.js';
 import { errorMap, issuesToProblems } from './issues.js';
 import { checkConfig } from './check.js';

@@ -1,4 +1,9 @@
 // Start order from `after`: topological, and stable (written order wherever it is free).
+// The config check names unknown services and cycles with it; the plan orders services
+// with it, again once presets have added the `after` edges they infer.
+import type { ServicePlan } from '../types.js';
+import { ConfigError, type Problem } from './errors.js';
+import type { KeyPath } from './key-path.js';
 import { didYouMean } from './suggest.js';
 import { oneOf, quote } from './describe.js';
 
@@ -73,4 +78,13 @@ export function orderByAfter<T extends Ordered>(items: readonly T[]): OrderResul
     rest = rest.filter((s) => s !== next);
   }
   return { ok: true, ordered };
+}
+
+export type Locate = (path: KeyPath) => Pick<Problem, 'file' | 'line' | 'col'>;
+
+/** Throws a ConfigError naming unknown services and cycles (`services.a.after: cycle a → b → a`). */
+export function orderServices(services: readonly ServicePlan[], where?: Locate): ServicePlan[] {
+  const r = orderByAfter(services);
+  if (r.ok) return r.ordered;
+  throw new ConfigError(r.problems.map((p) => ({ ...where?.(['services', p.name, 'after']), path: `services.${p.name}.after`, message: p.message })));
 }

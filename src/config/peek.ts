@@ -4,7 +4,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { readSource } from './source.js';
-import type { Env } from './interpolate.js';
+import type { Env } from '../types.js';
 
 const MAX_BYTES = 1 << 20;
 

@@ -1,7 +1,7 @@
 // `secrets: [NAME]`: the value comes from $NAME, or from the file named by $NAME_FILE.
 import { READ_LIMITS, readTextBounded, whyUnreadable } from '../os/read-bounded.js';
 import path from 'node:path';
-import type { Env } from './interpolate.js';
+import type { Env } from '../types.js';
 
 export interface Secret {
   name: string;

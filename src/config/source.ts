@@ -2,7 +2,8 @@
 // and value sits (line:col), so a message can point at it.
 import { parseDocument, LineCounter, isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import type { Problem } from './errors.js';
-import { interpolate, type Env } from './interpolate.js';
+import type { Env } from '../types.js';
+import { interpolate } from './interpolate.js';
 import { displayPath, pathKey, type KeyPath } from './key-path.js';
 
 export interface Position {

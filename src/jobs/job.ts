@@ -2,7 +2,8 @@
 // group, with `overlap` deciding what a run still going means, `timeout` ending a run
 // with 124, and never an effect on the container: a failing run is logged, that is all.
 import type { JobPlan } from '../types.js';
-import { exitStatus, type Child, type ExitInfo } from '../process/child.js';
+import type { Child } from '../process/child.js';
+import { exitStatus, type ExitInfo } from '../process/exit.js';
 import type { Runner } from '../lifecycle/runner.js';
 import { TIMEOUT_STATUS } from '../lifecycle/task.js';
 

@@ -8,6 +8,7 @@ import type { TaskStatus } from '../control/target.js';
 import { createOperator, type OperatorDeps } from './operator.js';
 import type { TaskOutcome } from './task.js';
 import { VERSION } from '../version.js';
+import { EXIT } from '../errors.js';
 
 export interface OpenControl {
   close(): Promise<void>;
@@ -19,7 +20,7 @@ export async function openControl(plan: Plan, log: EventLog, deps: Omit<Operator
   const listening = await listenControl(plan.control);
   if (!listening.ok) {
     log.error('control.failed', { control: plan.control, pid: listening.pid }, `${listening.message}; nothing started`);
-    return 78;
+    return EXIT.CONFIG;
   }
   const served = serveControl({
     server: listening.server,

@@ -1,5 +1,6 @@
 // DESIGN §4 after services ran: one place decides what berth exits with.
-import { exitStatus, signalNumber, type ExitInfo } from '../process/child.js';
+import { exitStatus, type ExitInfo } from '../process/exit.js';
+import { EXIT, signalStatus } from '../errors.js';
 
 export interface StopRecord {
   service: string;
@@ -32,12 +33,12 @@ export type ShutdownCause =
  */
 export function shutdownStatus(cause: ShutdownCause, records: StopRecord[], forced: boolean): number {
   if (cause.kind === 'final') return cause.status;
-  if (cause.kind === 'no-services') return 0;
-  if (forced || records.some((r) => r.killed)) return 137;
+  if (cause.kind === 'no-services') return EXIT.OK;
+  if (forced || records.some((r) => r.killed)) return EXIT.KILLED;
   for (const r of records) {
     const status = exitStatus(r.info);
-    const clean = status === 0 || r.info.signal === r.stopSignal || status === 128 + (signalNumber(r.stopSignal) ?? -200);
+    const clean = status === 0 || r.info.signal === r.stopSignal || status === signalStatus(r.stopSignal);
     if (!clean) return status;
   }
-  return 0;
+  return EXIT.OK;
 }

@@ -3,7 +3,7 @@
 // decides the container's fate except through Service itself.
 import type { EventLog, Plan } from '../types.js';
 import type { ActionResult, ControlTarget, JobStatus, Names, ReloadOutcome, ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
-import { probeText } from '../plan/json.js';
+import { describeProbe } from '../readiness/probes/describe.js';
 import type { Service } from './service.js';
 import { VERSION } from '../version.js';
 
@@ -45,7 +45,7 @@ export function createOperator(d: OperatorDeps): ControlTarget {
     status(): StatusSnapshot {
       const services = d.services();
       const t = now();
-      const rows: ServiceStatus[] = services.length ? services.map((s) => serviceStatus(s, t)) : d.plan().services.map((p) => ({ ...pendingRow(p.name), readiness: p.ready ? probeText(p.ready) : null }));
+      const rows: ServiceStatus[] = services.length ? services.map((s) => serviceStatus(s, t)) : d.plan().services.map((p) => ({ ...pendingRow(p.name), readiness: p.ready ? describeProbe(p.ready) : null }));
       return {
         berth: {
           pid: process.pid,
@@ -155,7 +155,7 @@ function serviceStatus(s: Service, now: number): ServiceStatus {
     restarts: s.restartCount,
     lastExit: s.lastExit && s.lastExitAt !== undefined ? { status: s.lastStatus ?? 0, code: s.lastExit.code ?? null, signal: s.lastExit.signal ?? null, at: s.lastExitAt } : null,
     ready: s.state === 'ready',
-    readiness: s.plan.ready ? probeText(s.plan.ready) : null,
+    readiness: s.plan.ready ? describeProbe(s.plan.ready) : null,
     liveness: liveness(s),
   };
 }
@@ -166,5 +166,5 @@ function liveness(s: Service): ServiceStatus['liveness'] {
   const probe = l?.probe ?? s.plan.ready;
   if (!l || !probe) return null;
   const state = s.state === 'unhealthy' ? 'unhealthy' : s.state === 'ready' ? 'checking' : 'idle';
-  return { state, probe: probeText(probe), intervalMs: l.intervalMs, failures: l.failures };
+  return { state, probe: describeProbe(probe), intervalMs: l.intervalMs, failures: l.failures };
 }

@@ -1,4 +1,5 @@
 // Restart policy: pure, so it is tested with a clock instead of waiting.
+import { EXIT } from '../errors.js';
 import type { RestartPolicy } from '../types.js';
 
 export const RESTART_WINDOW_MS = 60_000;
@@ -46,5 +47,5 @@ export function keepHistory(history: readonly number[], decision: RestartDecisio
 
 /** Giving up never exits 0 (DESIGN §4): the last non-zero status of its runs, or 75. */
 export function gaveUpStatus(lastFailure: number | undefined): number {
-  return lastFailure ?? 75;
+  return lastFailure ?? EXIT.GAVE_UP;
 }

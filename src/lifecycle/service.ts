@@ -1,10 +1,12 @@
 // One long-running service: an explicit state machine with the reason beside the state.
 import type { ServicePlan } from '../types.js';
-import { exitStatus, type Child, type ExitInfo } from '../process/child.js';
+import type { Child } from '../process/child.js';
+import { exitStatus, type ExitInfo } from '../process/exit.js';
+import { EXIT } from '../errors.js';
 import { decideRestart, gaveUpStatus, keepHistory } from './restart.js';
 import type { Runner } from './runner.js';
 import { leftoversMessage, outputLeftovers } from './leftovers.js';
-import { waitReady } from '../readiness/probes/index.js';
+import { describeProbe, waitReady } from '../readiness/probes/index.js';
 import { diagnoseDaemonized, diagnoseNotReady, formatElapsed } from '../readiness/diagnose.js';
 import { watchLiveness } from '../readiness/liveness.js';
 import type { ShutdownCause } from './exit-status.js';
@@ -92,7 +94,7 @@ export class Service {
     if (child.pid < 0) return void child.exited.then((info) => this.onExit(info, undefined));
     this.child = child;
     this.startedAt = Date.now();
-    this.setState('starting', plan.ready ? `waiting for ${describeProbe(plan)}` : 'spawned');
+    this.setState('starting', plan.ready ? `waiting for ${describeProbe(plan.ready)}` : 'spawned');
     runner.log.info('service.start', { service: plan.name, pid: child.pid, cwd: plan.cwd, argv: plan.argv }, `${plan.name} started in ${plan.cwd}: ${plan.argv.join(' ')}`);
     const relayed = runner.relayOutput(plan.name, child, (line) => this.lineListeners.forEach((l) => l(line)));
     this.relayed = relayed;
@@ -137,7 +139,7 @@ export class Service {
           return;
         }
         this.reason = 'not ready in time';
-        this.hooks.onFinal(this, 69, 'ready-timeout');
+        this.hooks.onFinal(this, EXIT.UNAVAILABLE, 'ready-timeout');
       }
       return;
     } finally {
@@ -218,7 +220,7 @@ export class Service {
     this.unhealthy = undefined;
     this.lastExit = info;
     // an unhealthy run failed, however it ended once told to stop: 69, as §4 says
-    const status = unhealthy !== undefined ? 69 : exitStatus(info);
+    const status = unhealthy !== undefined ? EXIT.UNAVAILABLE : exitStatus(info);
     // an unhealthy run counts toward maxRestarts however long it lasted
     const ranMs = child && this.startedAt !== undefined && unhealthy === undefined ? Date.now() - this.startedAt : 0;
     if (status !== 0) this.lastFailure = status;
@@ -381,18 +383,5 @@ export class Service {
 
   private notify(): void {
     for (const fn of this.stateListeners) fn(this);
-  }
-}
-
-function describeProbe(plan: ServicePlan): string {
-  const p = plan.ready!;
-  switch (p.kind) {
-    case 'unix': return `unix:${p.path}`;
-    case 'tcp': return `tcp:${p.host ? `${p.host}:` : ''}${p.port}`;
-    case 'http': return p.url;
-    case 'file': return `file:${p.path}`;
-    case 'exec': return `exec ${p.argv.join(' ')}`;
-    case 'log': return `log /${p.regex}/`;
-    case 'fastcgi': return `fastcgi ${p.address}${p.path}`;
   }
 }

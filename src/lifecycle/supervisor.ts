@@ -1,7 +1,10 @@
-// Orchestration only: DESIGN §3, top to bottom. Each phase is a function that can
-// fail and says so; the exit status is decided in one place (exit-status.ts).
-import type { EventLog, Plan, ProcessPlan, ServicePlan, UserSpec } from '../types.js';
-import { spawnChild, isOwnChild, type Child, type Foreground, type Launcher } from '../process/child.js';
+// Orchestration only: the lifecycle, top to bottom. Each phase is a function that can
+// fail and says so with an exit status; what berth exits with after services ran is
+// decided in one place (exit-status.ts), and why it ended is reported once (end.ts).
+import type { EventLog, Plan, ServicePlan, UserSpec } from '../types.js';
+import { EXIT } from '../errors.js';
+import type { Child, Launcher } from '../process/child.js';
+import { isOwnChild } from '../process/children.js';
 import { preflight, preflightStatus } from '../preflight/index.js';
 import { ensureDirs } from '../preflight/dirs.js';
 import { runTask } from './task.js';
@@ -15,20 +18,15 @@ import { removeReadyFile } from '../readiness/ready-file.js';
 import { ReadyGate } from './ready-gate.js';
 import { causeFields, describeCause, reportEnd, type EndCause } from './end.js';
 import { waitForResources } from './wait-for.js';
-import { startHealthServer } from '../readiness/health.js';
+import { startHealthServer, type HealthServer } from '../readiness/health.js';
 import { shutdownStatus, type ShutdownCause, type StopRecord } from './exit-status.js';
-import type { Runner } from './runner.js';
+import { createRunner, type Relay, type Runner } from './runner.js';
+import { Stopping } from './stopping.js';
+import { deferred, type Deferred } from './deferred.js';
 import type { Pid1, Pid1Session } from '../pid1/index.js';
 import { openControl, taskBoard } from './control.js';
 import { createReload } from './reload.js';
 import type { ReloadOutcome } from '../control/target.js';
-
-export interface Relay {
-  attach(name: string, stream: 'stdout' | 'stderr', readable: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<void>;
-  lastLines(name: string, n?: number): string[];
-  /** resolves once berth's output, holding lines, has taken nothing for log.stallTimeout */
-  stalled?(signal: AbortSignal): Promise<void>;
-}
 
 export interface SupervisorDeps {
   log: EventLog;
@@ -41,197 +39,246 @@ export interface SupervisorDeps {
   reread?: () => Promise<Plan | { problems: string[] }>;
 }
 
-type Outcome = ShutdownCause;
+/** What is running now, and what the run is waiting on: where a stop signal goes. */
+interface Run {
+  stopping: Stopping;
+  /** settled by the first stop signal (after the drain) or a service that ends for good */
+  outcome: Deferred<ShutdownCause>;
+  gate: ReadyGate;
+  task: Child | undefined;
+  services: Service[];
+  jobs: Jobs | undefined;
+  /** each task's state, for `berth ctl status` */
+  tasks: ReturnType<typeof taskBoard>;
+  /** the plan in force: the initial one, preflight's, then each reload's */
+  current: Plan;
+  /** `berth ctl reload`, once services run */
+  reload?: (dryRun: boolean) => Promise<ReloadOutcome>;
+}
+
+/** The exit status, and why, when the phase that ended the run knows more than the stop signal. */
+interface Ended {
+  status: number;
+  cause?: EndCause;
+}
 
 export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<number> {
   const { log } = deps;
   const running = await findRunningBerth(initial, initial.control);
   if (running) {
     log.error('start.refused', { pid: running.pid, path: running.path }, running.message);
-    return 78;
+    return EXIT.CONFIG;
   }
-  const gate = new ReadyGate(initial, log);
-  let drain: { skip(): void; cancel(): void } | undefined;
-  let cause: EndCause | undefined;
-  const ended = (status: number, why: EndCause) => {
-    cause = why;
-    return status;
-  };
-
-  let stopSignal: NodeJS.Signals | undefined;
-  let forced = false;
-  let currentTask: Child | undefined;
-  let taskDeadline: NodeJS.Timeout | undefined;
-  let services: Service[] = [];
-  let jobs: Jobs | undefined;
-  const stopWaiters = new Set<() => void>();
-  const decide = deferred<Outcome>();
-  const tasks = taskBoard(initial.tasks);
-  let current = initial;
-  let reload: ((dryRun: boolean) => Promise<ReloadOutcome>) | undefined;
-
+  const run: Run = { stopping: new Stopping(), outcome: deferred(), gate: new ReadyGate(initial, log), task: undefined, services: [], jobs: undefined, tasks: taskBoard(initial.tasks), current: initial };
   // made safely, or refused (78) before anything of an earlier run is touched
   const control = await openControl(initial, log, {
-    plan: () => current,
-    services: () => services,
-    reload: async (dryRun) => reload?.(dryRun),
-    tasks: tasks.rows,
-    stopping: () => stopSignal !== undefined,
-    ready: () => gate.health().ready,
+    plan: () => run.current,
+    services: () => run.services,
+    reload: async (dryRun) => run.reload?.(dryRun),
+    tasks: run.tasks.rows,
+    stopping: () => run.stopping.requested,
+    ready: () => run.gate.health().ready,
     lastLines: (name, n) => deps.relay.lastLines(name, n),
   });
   if (typeof control === 'number') return control;
   if (initial.readyFile) removeReadyFile(initial.readyFile);
+  const signals = handleSignals(initial, log, run);
+  const pid1 = deps.pid1?.start({ log, isOwnChild });
+  let health: HealthServer | undefined;
+  let ended: Ended;
+  try {
+    ended = await lifecycle(initial, deps, run, pid1, (h) => (health = h));
+  } finally {
+    signals.cancelTimers();
+    await health?.close();
+    await control?.close();
+    signals.remove();
+    pid1?.stop();
+  }
+  const stopSignal = run.stopping.signal;
+  const why = ended.cause ?? (stopSignal ? { kind: 'signal' as const, signal: stopSignal } : undefined);
+  if (why) reportEnd(initial, log, (n, k) => deps.relay.lastLines(n, k), ended.status, why);
+  return ended.status;
+}
 
+/** Preflight, health.listen, waitFor, tasks, services, shutdown: a stop signal ends it between any two. */
+async function lifecycle(initial: Plan, deps: SupervisorDeps, run: Run, pid1: Pid1Session | undefined, served: (h: HealthServer) => void): Promise<Ended> {
+  const { log } = deps;
+  const { stopping } = run;
+  const stopped: Ended = { status: EXIT.OK };
+  const notStarted = (status: number, reason: string): Ended => ({ status, cause: { kind: 'not-started', status, reason } });
+
+  const checked = await checkBeforeStart(initial, log, stopping);
+  if (stopping.requested) return stopped;
+  if (typeof checked === 'number') return notStarted(checked, 'preflight found problems');
+  const { plan, users } = checked;
+  run.current = plan;
+  const runner = createRunner({ plan, log, relay: deps.relay, users, stopping, pid1, foreground: deps.foreground });
+
+  // /livez answers from here on, so a long migration is not taken for a dead pod
+  const health = await serveHealth(plan, log, run.gate);
+  if (!health.ok) return notStarted(EXIT.CONFIG, `cannot serve health.listen: ${health.why}`);
+  if (health.server) served(health.server);
+
+  const waited = await waitForDependencies(plan, log, stopping);
+  if (stopping.requested) return stopped;
+  if (waited !== EXIT.OK) return notStarted(waited, 'waitFor timed out');
+
+  const failed = await runTasks(plan, runner, run);
+  if (failed) return failed;
+  if (stopping.requested) return stopped; // the task that saw the signal succeeded, or there was none
+
+  if (plan.jobs) run.jobs = createJobs(plan.jobs, runner);
+  const cause = await runServices(plan, runner, deps, run, (make) => {
+    if (!deps.reread) return;
+    run.reload = createReload({ log, reread: deps.reread, current: () => run.current, adopt: (p) => (run.current = p), services: run.services, make, users, stopping: () => stopping.requested });
+  });
+  return { status: await shutdown(plan, run, cause, runner, pid1), cause };
+}
+
+/**
+ * The first stop signal goes to the running task (SIGKILL after shutdownTimeout); with
+ * services running and a drain, they are unready at once and stopped after it. A signal
+ * during the drain stops now; one during the stop SIGKILLs everything. Others are forwarded.
+ */
+function handleSignals(plan: Plan, log: EventLog, run: Run): { cancelTimers(): void; remove(): void } {
+  const { stopping, outcome, gate } = run;
+  let taskDeadline: NodeJS.Timeout | undefined;
+  let drain: { skip(): void; cancel(): void } | undefined;
   const removeSignals = installSignals({
     onStop(sig) {
       log.info('signal.received', { signal: sig }, `received ${sig}`);
       if (drain) {
         log.info('shutdown.drain.skipped', { signal: sig }, `second signal (${sig}) during the drain: stopping now`);
         drain.skip();
-        drain = undefined;
         return;
       }
-      if (stopSignal) {
-        forced = true;
+      if (!stopping.request(sig)) {
         log.warn('shutdown.forced', { signal: sig }, `second signal (${sig}) during shutdown: killing everything now`);
-        currentTask?.signalGroup('SIGKILL');
-        services.forEach((s) => s.kill());
-        jobs?.kill();
+        run.task?.signalGroup('SIGKILL');
+        run.services.forEach((s) => s.kill());
+        run.jobs?.kill();
         return;
       }
-      stopSignal = sig;
-      if (currentTask) {
-        const task = currentTask;
+      const task = run.task;
+      if (task) {
         task.signalGroup(sig);
         // a task that ignores the signal does not hold the container past shutdownTimeout
         taskDeadline = setTimeout(() => {
-          log.warn('task.kill', { pid: task.pid, afterMs: initial.shutdownTimeoutMs }, `task did not stop within ${initial.shutdownTimeoutMs} ms; sending SIGKILL`);
+          log.warn('task.kill', { pid: task.pid, afterMs: plan.shutdownTimeoutMs }, `task did not stop within ${plan.shutdownTimeoutMs} ms; sending SIGKILL`);
           task.signalGroup('SIGKILL');
-        }, initial.shutdownTimeoutMs);
+        }, plan.shutdownTimeoutMs);
       }
-      stopWaiters.forEach((w) => w());
-      // §9: unready at once, everything running for the drain, then the stop
-      if (services.length > 0 && initial.drainMs > 0 && !decide.settled) {
-        gate.drain();
-        log.info('shutdown.drain', { signal: sig, drainMs: initial.drainMs }, `${sig}: not ready any more; stopping in ${initial.drainMs} ms (a second signal stops now)`);
-        const timer = setTimeout(() => drain?.skip(), initial.drainMs);
-        drain = {
-          skip() {
-            clearTimeout(timer);
-            drain = undefined;
-            decide.resolve({ kind: 'signal', signal: sig });
-          },
-          cancel: () => clearTimeout(timer),
-        };
+      if (run.services.length > 0 && plan.drainMs > 0 && !outcome.settled) {
+        drain = startDrain(plan, log, sig, gate, () => {
+          drain = undefined;
+          outcome.resolve({ kind: 'signal', signal: sig });
+        });
         return;
       }
-      decide.resolve({ kind: 'signal', signal: sig });
+      outcome.resolve({ kind: 'signal', signal: sig });
     },
     onForward(sig) {
-      const to = [...services.filter((s) => s.forward(sig)).map((s) => s.name), ...(currentTask?.signalGroup(sig) ? ['task'] : [])];
+      const to = [...run.services.filter((s) => s.forward(sig)).map((s) => s.name), ...(run.task?.signalGroup(sig) ? ['task'] : [])];
       log.info('signal.forwarded', { signal: sig, to }, `forwarded ${sig} to ${to.join(', ') || 'nobody'}`);
     },
   });
-  const pid1 = deps.pid1?.start({ log, isOwnChild });
+  return {
+    cancelTimers() {
+      drain?.cancel();
+      drain = undefined;
+      clearTimeout(taskDeadline);
+    },
+    remove: removeSignals,
+  };
+}
 
-  let health: { close(): Promise<void> } | undefined;
-  const status = await (async () => { try {
-    const preflightAbort = new AbortController();
-    const unhookPreflight = onStop(stopWaiters, () => preflightAbort.abort());
-    const checked = await checkBeforeStart(initial, log, preflightAbort.signal);
-    unhookPreflight();
-    if (stopSignal) return 0;
-    if (typeof checked === 'number') return ended(checked, { kind: 'not-started', status: checked, reason: 'preflight found problems' });
-    if (stopSignal) return 0;
-    const { plan, users } = checked;
-    current = plan;
-    const runner = makeRunner(plan, deps, users, () => stopSignal !== undefined, stopWaiters, pid1);
-    // /livez answers from here on, so a long migration is not taken for a dead pod
-    if (plan.health) {
-      try {
-        health = await startHealthServer({ ...plan.health, state: () => gate.health() });
-      } catch (e) {
-        const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is already in use' : (e as Error).message;
-        log.error('health.failed', { listen: `${plan.health.host}:${plan.health.port}` }, `cannot serve health.listen ${plan.health.host}:${plan.health.port}: ${why}; nothing started`);
-        return ended(78, { kind: 'not-started', status: 78, reason: `cannot serve health.listen: ${why}` });
-      }
-    }
+/** Unready at once, everything still running; `stop` after drainMs, or when skipped. */
+function startDrain(plan: Plan, log: EventLog, sig: NodeJS.Signals, gate: ReadyGate, stop: () => void): { skip(): void; cancel(): void } {
+  gate.drain();
+  log.info('shutdown.drain', { signal: sig, drainMs: plan.drainMs }, `${sig}: not ready any more; stopping in ${plan.drainMs} ms (a second signal stops now)`);
+  const timer = setTimeout(stop, plan.drainMs);
+  return {
+    skip() {
+      clearTimeout(timer);
+      stop();
+    },
+    cancel: () => clearTimeout(timer),
+  };
+}
 
-    const waited = await waitForDependencies(plan, log, stopWaiters);
-    if (stopSignal) return 0;
-    if (waited !== 0) return ended(waited, { kind: 'not-started', status: waited, reason: 'waitFor timed out' });
-
-    for (const task of plan.tasks) {
-      if (stopSignal) break;
-      tasks.running(task.name);
-      const outcome = await runTask(task, runner, { onChild: (c) => (currentTask = c), stopping: () => stopSignal !== undefined });
-      tasks.finished(task.name, outcome);
-      if (outcome.failedWith !== undefined) {
-        const why: EndCause = { kind: 'task', task: task.name, status: outcome.failedWith, reason: outcome.reason };
-        log.info('shutdown.done', { status: outcome.failedWith, ...causeFields(why) }, `berth exits with ${outcome.failedWith}: ${describeCause(why)}`);
-        return ended(outcome.failedWith, why);
-      }
-    }
-    if (stopSignal) return 0; // the task that saw the signal succeeded, or there was none
-
-    if (plan.jobs) jobs = createJobs(plan.jobs, runner);
-    const outcome = await runServices(plan, runner, deps, decide, gate, (s) => (services = s), jobs, (make) => {
-      if (!deps.reread) return;
-      reload = createReload({ log, reread: deps.reread, current: () => current, adopt: (p) => (current = p), services, make, users, stopping: () => stopSignal !== undefined });
-    });
-    cause = outcome;
-    return await shutdown(plan, services, outcome, runner, pid1, () => forced, jobs);
+/** Preflight: the written `dirs` first (nginx -t needs its own), then every check at once. */
+async function checkBeforeStart(initial: Plan, log: EventLog, stopping: Stopping): Promise<{ plan: Plan; users: Map<string, UserSpec> } | number> {
+  const abort = stopping.abortOnStop();
+  try {
+    const dirProblems = ensureDirs(initial.services, log);
+    const checked = await preflight(initial, { signal: abort.signal });
+    if (abort.signal.aborted) return EXIT.OK;
+    const seen = new Set(dirProblems.map((d) => d.message));
+    dirProblems.push(...ensureDirs(checked.plan.services, log).filter((d) => !seen.has(d.message))); // the same dir, refused again
+    const problems = [...checked.problems, ...dirProblems.map((d) => ({ kind: 'dirs' as const, name: d.service, message: d.message }))];
+    for (const w of checked.warnings) log.warn('preflight.warning', { name: w.name }, `${w.name}: ${w.message}`);
+    if (problems.length === 0) return { plan: checked.plan, users: checked.users };
+    const lines = problems.map((p) => `${p.name}: ${p.message}`);
+    log.error('preflight.failed', { problems: lines }, `preflight found ${problems.length} problem(s), nothing started:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+    return preflightStatus(problems);
   } finally {
-    drain?.cancel();
-    drain = undefined;
-    clearTimeout(taskDeadline);
-    await health?.close();
-    await control?.close();
-    removeSignals();
-    pid1?.stop();
-  } })();
-  const why = cause ?? (stopSignal ? { kind: 'signal' as const, signal: stopSignal } : undefined);
-  if (why) reportEnd(initial, log, (n, k) => deps.relay.lastLines(n, k), status, why);
-  return status;
+    abort.done();
+  }
 }
 
-/** §3 step 2: the written `dirs` first (nginx -t needs its own), then every check at once */
-async function checkBeforeStart(initial: Plan, log: EventLog, signal: AbortSignal): Promise<{ plan: Plan; users: Map<string, UserSpec> } | number> {
-  const dirProblems = ensureDirs(initial.services, log);
-  const checked = await preflight(initial, { signal });
-  if (signal.aborted) return 0;
-  const seen = new Set(dirProblems.map((d) => d.message));
-  dirProblems.push(...ensureDirs(checked.plan.services, log).filter((d) => !seen.has(d.message))); // the same dir, refused again
-  const problems = [...checked.problems, ...dirProblems.map((d) => ({ kind: 'dirs' as const, name: d.service, message: d.message }))];
-  for (const w of checked.warnings) log.warn('preflight.warning', { name: w.name }, `${w.name}: ${w.message}`);
-  if (problems.length === 0) return { plan: checked.plan, users: checked.users };
-  const lines = problems.map((p) => `${p.name}: ${p.message}`);
-  log.error('preflight.failed', { problems: lines }, `preflight found ${problems.length} problem(s), nothing started:\n${lines.map((l) => `  ${l}`).join('\n')}`);
-  return preflightStatus(problems);
+/** `health.listen`, when set: the server; not ok when it cannot listen (berth exits 78, nothing started). */
+async function serveHealth(plan: Plan, log: EventLog, gate: ReadyGate): Promise<{ ok: true; server?: HealthServer } | { ok: false; why: string }> {
+  if (!plan.health) return { ok: true };
+  try {
+    return { ok: true, server: await startHealthServer({ ...plan.health, state: () => gate.health() }) };
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the address is already in use' : (e as Error).message;
+    log.error('health.failed', { listen: `${plan.health.host}:${plan.health.port}` }, `cannot serve health.listen ${plan.health.host}:${plan.health.port}: ${why}; nothing started`);
+    return { ok: false, why };
+  }
 }
 
-/** §3 step 3: 0 when every resource answered (or a signal cut the wait short), else 69 */
-async function waitForDependencies(plan: Plan, log: EventLog, stopWaiters: Set<() => void>): Promise<number> {
-  if (plan.waitFor.length === 0) return 0;
-  const abort = new AbortController();
-  const unhook = onStop(stopWaiters, () => abort.abort());
+/** `waitFor`: 0 when every resource answered (or a signal cut the wait short), else 69. */
+async function waitForDependencies(plan: Plan, log: EventLog, stopping: Stopping): Promise<number> {
+  if (plan.waitFor.length === 0) return EXIT.OK;
+  const abort = stopping.abortOnStop();
   const waited = await waitForResources(plan.waitFor, plan.waitTimeoutMs, { log, signal: abort.signal });
-  unhook();
-  if (abort.signal.aborted) return 0;
+  abort.done();
+  if (abort.signal.aborted) return EXIT.OK;
   if (!waited.ok) {
     log.error('wait.timeout', { pending: waited.pending, timeoutMs: plan.waitTimeoutMs }, `still waiting for ${waited.pending.join(', ')} after ${plan.waitTimeoutMs} ms; nothing started`);
-    return 69;
+    return EXIT.UNAVAILABLE;
   }
   log.info('wait.done', { resources: plan.waitFor }, `${plan.waitFor.join(', ')} available`);
-  return 0;
+  return EXIT.OK;
 }
 
-/** make: how a reload adds a service, with the same hooks as the first ones */
-async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, decide: Deferred<Outcome>, gate: ReadyGate, publish: (s: Service[]) => void, jobs: Jobs | undefined, expose: (make: (sp: ServicePlan) => Service) => void): Promise<Outcome> {
-  const { log } = deps;
+/** Tasks one after the other: the end of the run when one failed, undefined when all went well. */
+async function runTasks(plan: Plan, runner: Runner, run: Run): Promise<Ended | undefined> {
+  const { stopping } = run;
+  for (const task of plan.tasks) {
+    if (stopping.requested) break;
+    run.tasks.running(task.name);
+    const outcome = await runTask(task, runner, { onChild: (c) => (run.task = c), stopping: () => stopping.requested });
+    run.tasks.finished(task.name, outcome);
+    if (outcome.failedWith === undefined) continue;
+    const cause: EndCause = { kind: 'task', task: task.name, status: outcome.failedWith, reason: outcome.reason };
+    runner.log.info('shutdown.done', { status: outcome.failedWith, ...causeFields(cause) }, `berth exits with ${outcome.failedWith}: ${describeCause(cause)}`);
+    return { status: outcome.failedWith, cause };
+  }
+  return undefined;
+}
+
+/**
+ * Services (each replica one) in order, each once those it comes `after` are ready, and
+ * jobs once every service is; resolves with what ends the run. expose: how a reload adds a
+ * service, with the same hooks as the first ones.
+ */
+async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, run: Run, expose: (make: (sp: ServicePlan) => Service) => void): Promise<ShutdownCause> {
+  const { outcome, gate, jobs } = run;
   if (plan.services.length === 0 && !jobs) return { kind: 'no-services' };
-  if (decide.settled) return decide.promise; // a signal came before the first service
+  if (outcome.settled) return outcome.promise; // a signal came before the first service
   const processes = expandReplicas(plan.services, plan.baseDir);
   if (processes.length === 0) jobs!.start(); // jobs alone: they run until a signal
   const readyWaiters = new Map<string, Deferred<void>>(processes.map((s) => [s.name, deferred<void>()]));
@@ -247,23 +294,25 @@ async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, dec
           if (jobs && services.every((x) => x.state === 'ready')) jobs.start();
         },
         onFinal(svc, status, why) {
-          decide.resolve(svc.finalCause(status, why));
+          outcome.resolve(svc.finalCause(status, why));
         },
       }, { foreground: deps.foreground !== undefined });
   const services: Service[] = processes.map(make);
-  publish(services);
+  run.services = services;
   expose(make);
   gate.watch(services);
   for (const svc of services) {
-    const deps = svc.plan.after.map((n) => readyWaiters.get(n)!.promise);
-    if (deps.length === 0) svc.start();
-    else void Promise.all(deps).then(() => decide.settled || svc.start());
+    const before = svc.plan.after.map((n) => readyWaiters.get(n)!.promise);
+    if (before.length === 0) svc.start();
+    else void Promise.all(before).then(() => outcome.settled || svc.start());
   }
-  return decide.promise;
+  return outcome.promise;
 }
 
-async function shutdown(plan: Plan, services: Service[], outcome: Outcome, runner: Runner, pid1: Pid1Session | undefined, forced: () => boolean, jobs: Jobs | undefined): Promise<number> {
+/** Services in reverse order (jobs alongside), then what they left behind; the exit status from what happened. */
+async function shutdown(plan: Plan, run: Run, cause: ShutdownCause, runner: Runner, pid1: Pid1Session | undefined): Promise<number> {
   const { log } = runner;
+  const { services, jobs } = run;
   if (plan.readyFile) removeReadyFile(plan.readyFile);
   const deadline = Date.now() + plan.shutdownTimeoutMs;
   const started = Date.now();
@@ -280,78 +329,7 @@ async function shutdown(plan: Plan, services: Service[], outcome: Outcome, runne
     log.info('shutdown.leftovers', { pids: leftovers }, `ending ${leftovers.length} process(es) left behind by services`);
     await pid1!.endAdopted(Math.max(500, deadline - Date.now()));
   }
-  const status = shutdownStatus(outcome, records, forced());
-  log.info('shutdown.done', { status, durationMs: Date.now() - started, reason: outcome.kind === 'final' ? `${outcome.service} ended` : outcome.kind === 'signal' ? outcome.signal : 'no services', ...causeFields(outcome) }, `berth exits with ${status}: ${describeCause(outcome)}`);
+  const status = shutdownStatus(cause, records, run.stopping.forced);
+  log.info('shutdown.done', { status, durationMs: Date.now() - started, reason: cause.kind === 'final' ? `${cause.service} ended` : cause.kind === 'signal' ? cause.signal : 'no services', ...causeFields(cause) }, `berth exits with ${status}: ${describeCause(cause)}`);
   return status;
-}
-
-function makeRunner(plan: Plan, deps: SupervisorDeps, users: Map<string, UserSpec>, stopping: () => boolean, stopWaiters: Set<() => void>, pid1: Pid1Session | undefined): Runner {
-  return {
-    log: deps.log,
-    spawn(p, opts) {
-      const u = p.user ? users.get(p.user) : undefined;
-      const env = u?.home && !p.env.HOME ? { ...p.env, HOME: u.home } : p.env;
-      const foreground = opts?.foreground && deps.foreground ? foregroundOf(p.name, deps.foreground, deps.log) : undefined;
-      return spawnChild({ argv: p.argv, cwd: p.cwd, env, uid: u?.uid, gid: u?.gid, foreground, passThrough: passThrough(plan, p) });
-    },
-    relayOutput(name, child, onLine) {
-      const relayed = Promise.all([
-        child.stdout ? deps.relay.attach(name, 'stdout', child.stdout, onLine) : undefined,
-        child.stderr ? deps.relay.attach(name, 'stderr', child.stderr, onLine) : undefined,
-      ]).then(() => undefined);
-      const stalled = deps.relay.stalled?.bind(deps.relay);
-      if (!stalled) return relayed;
-      // once it has exited, its last lines are waited for however slow berth's stdout, but not for a stuck one
-      const giveUp = new AbortController();
-      return Promise.race([relayed, child.exited.then(() => stalled(giveUp.signal))]).finally(() => giveUp.abort());
-    },
-    lastLines: (name, n) => deps.relay.lastLines(name, n),
-    delay(ms) {
-      if (stopping()) return Promise.resolve(false);
-      return new Promise((resolve) => {
-        const unhook = onStop(stopWaiters, () => {
-          clearTimeout(t);
-          resolve(false);
-        });
-        const t = setTimeout(() => {
-          unhook();
-          resolve(true);
-        }, ms);
-      });
-    },
-    adopted: () => pid1?.adopted() ?? [],
-  };
-}
-
-function foregroundOf(name: string, launcher: Launcher, log: EventLog): Foreground {
-  return {
-    launcher,
-    onStopped: (pid) => log.info('service.continued', { service: name, pid }, `${name} was stopped (Ctrl-Z) with no shell to return to; continued it`),
-    onKept: (reason) => log.info('terminal.kept', { service: name, reason }, `${name} does not get the terminal: ${reason === 'NOT_FOREGROUND' ? 'berth is not in its foreground' : reason}`),
-  };
-}
-
-/**
- * raw format, no secret to mask, no `log` probe to feed: berth stays out of the data
- * path (as tini does), at the cost of the last lines in a readiness report
- */
-function passThrough(plan: Plan, p: ProcessPlan): boolean {
-  return plan.log.format === 'raw' && plan.secretValues.length === 0 && (p as ServicePlan).ready?.kind !== 'log';
-}
-
-function onStop(waiters: Set<() => void>, fn: () => void): () => void {
-  waiters.add(fn);
-  return () => waiters.delete(fn);
-}
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(v: T): void;
-  settled: boolean;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  const d: Deferred<T> = { promise: new Promise<T>((r) => (resolve = r)), resolve: (v) => { if (!d.settled) { d.settled = true; resolve(v); } }, settled: false };
-  return d;
 }

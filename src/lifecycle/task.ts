@@ -1,10 +1,12 @@
 // One-shot tasks (migrations): in their own cwd, with timeout, retries, optional and skip.
 import type { TaskPlan } from '../types.js';
-import { exitStatus, spawnChild, type Child, type ExitInfo } from '../process/child.js';
+import type { Child } from '../process/child.js';
+import { exitStatus, type ExitInfo } from '../process/exit.js';
+import { EXIT } from '../errors.js';
 import type { Runner } from './runner.js';
 import { leftoversMessage, outputLeftovers } from './leftovers.js';
 
-export const TIMEOUT_STATUS = 124;
+export const TIMEOUT_STATUS = EXIT.TIMEOUT;
 const PROGRESS_EVERY_MS = 30_000;
 const TIMEOUT_KILL_GRACE_MS = 5_000;
 

@@ -1,15 +1,14 @@
-// The only reader of /proc in berth: process trees, start times and listening sockets.
-// Processes vanish between two reads all the time; that is a normal answer, never an error.
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, realpathSync } from 'node:fs';
-import { endianness } from 'node:os';
-import { formatAddress, loadSockDiag, type SockDiag, type TcpFamily } from './sock-diag.js';
+// The process table from /proc: one process's stat and command line, trees of processes,
+// start times. Processes vanish between two reads all the time; that is a normal answer,
+// never an error. Sockets and their owners are in net.ts and sockets.ts.
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 
 /** What /proc/PID/stat says: cheap enough to read for every process. */
 export interface ProcessStat {
   pid: number;
   ppid: number;
   pgrp: number;
-  comm: string;
+  comm: string; // the kernel's 15-character command name
   state: string; // R, S, D, Z, T …
   startTicks: number; // clock ticks after boot
 }
@@ -18,48 +17,57 @@ export interface ProcessInfo extends ProcessStat {
   cmdline: string[]; // empty for zombies and kernel threads
 }
 
-export interface Listener {
-  proto: 'tcp' | 'tcp6' | 'unix';
-  address: string; // "0.0.0.0", "::", or the socket path ("@name" when abstract)
-  port?: number;
-  inode: number;
-  uid: number; // owner of the socket (tcp); -1 where /proc does not say (unix)
-}
-export interface OwnedListener extends Listener {
-  pid: number;
-  fd: number;
-}
-
 // USER_HZ is 100 on every Linux ABI Node runs on; /proc reports start times in it
 const TICKS_PER_SECOND = 100;
-const TCP_LISTEN = '0A';
-const SO_ACCEPTCON = 0x10000;
 
-const read = (file: string): string | undefined => {
+/** A small /proc file whole, or undefined: ENOENT, ESRCH, EACCES mean gone or not ours to see. */
+export function readProc(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8');
   } catch {
-    return undefined; // ENOENT, ESRCH, EACCES: gone or not ours to see
+    return undefined;
   }
-};
+}
+
+const statBuffer = Buffer.alloc(4096);
+
+/** One open, one read, one close: /proc files have no size for readFileSync to use. For the hot paths (the reaper). */
+function readProcOnce(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    return statBuffer.toString('utf8', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
+  } catch {
+    return undefined; // the process is gone
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 /** /proc is mounted and readable (it is not on macOS, nor in some sandboxes). */
 export function procAvailable(): boolean {
-  return read('/proc/self/stat') !== undefined;
+  return readProcOnce('/proc/self/stat') !== undefined;
 }
 
-export function processStat(pid: number): ProcessStat | undefined {
-  const stat = read(`/proc/${pid}/stat`);
-  if (!stat) return undefined;
-  const close = stat.lastIndexOf(')'); // comm may itself hold ")" and spaces
+/** "PID (COMM) STATE PPID PGRP …"; COMM may itself hold spaces and parentheses. */
+export function parseStat(stat: string): ProcessStat | undefined {
+  const open = stat.indexOf('(');
+  const close = stat.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
   const f = stat.slice(close + 2).split(' ');
-  return { pid, comm: stat.slice(stat.indexOf('(') + 1, close), state: f[0] ?? '?', ppid: Number(f[1]), pgrp: Number(f[2]), startTicks: Number(f[19]) };
+  if (!f[0] || !f[1]) return undefined;
+  return { pid: Number(stat.slice(0, open - 1)), comm: stat.slice(open + 1, close), state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]), startTicks: Number(f[19]) };
+}
+
+export function processStat(pid: number | string, procRoot = '/proc'): ProcessStat | undefined {
+  const stat = readProcOnce(`${procRoot}/${pid}/stat`);
+  return stat === undefined ? undefined : parseStat(stat);
 }
 
 export function processInfo(pid: number): ProcessInfo | undefined {
   const stat = processStat(pid);
   if (!stat) return undefined;
-  const cmdline = (read(`/proc/${pid}/cmdline`) ?? '').split('\0');
+  const cmdline = (readProc(`/proc/${pid}/cmdline`) ?? '').split('\0');
   if (cmdline.at(-1) === '') cmdline.pop();
   return { ...stat, cmdline: cmdline.length === 1 && cmdline[0] === '' ? [] : cmdline };
 }
@@ -84,6 +92,52 @@ export function allProcesses(): ProcessStat[] {
 
 export function childrenOf(pid: number, all: ProcessStat[] = allProcesses()): number[] {
   return all.filter((p) => p.ppid === pid).map((p) => p.pid);
+}
+
+/**
+ * The children of ppid with their state and command. berth's own are read from
+ * /proc/self/task/TID/children (a dozen small reads); anyone else's, or where the kernel
+ * lacks those files, from a scan of every /proc/PID/stat. A process that vanishes while
+ * being read is left out.
+ */
+export function listChildren(ppid: number, procRoot = '/proc'): ProcessStat[] {
+  const own = ppid === process.pid && procRoot === '/proc' ? ownChildren() : undefined;
+  if (own) return own;
+  const children: ProcessStat[] = [];
+  for (const name of readdirSync(procRoot)) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    const entry = processStat(name, procRoot);
+    if (entry?.ppid === ppid) children.push(entry);
+  }
+  return children;
+}
+
+/**
+ * berth's own children from /proc/self/task/TID/children: the kernel lists a child under the
+ * thread that forked or adopted it, so every thread's file is read. A dozen small reads
+ * instead of every process's stat (a few ms on a busy host). undefined where the kernel has
+ * no such file (CONFIG_PROC_CHILDREN), or the list does not fit one read: the caller scans.
+ */
+function ownChildren(): ProcessStat[] | undefined {
+  let tasks: string[];
+  try {
+    // a /proc of another pid namespace (no --mount-proc) numbers processes differently
+    if (readlinkSync('/proc/self') !== String(process.pid)) return undefined;
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return undefined;
+  }
+  const pids: string[] = [];
+  for (const tid of tasks) {
+    const list = readProcOnce(`/proc/self/task/${tid}/children`);
+    if (list === undefined) {
+      if (tid === String(process.pid)) return undefined; // no such file: the kernel lacks it
+      continue; // a thread that ended meanwhile
+    }
+    if (list.length >= statBuffer.length) return undefined;
+    for (const pid of list.split(' ')) if (/^\d+$/.test(pid)) pids.push(pid);
+  }
+  return pids.flatMap((pid) => processStat(pid) ?? []);
 }
 
 /** Every process below pid, breadth first; pid itself not included. */
@@ -116,112 +170,6 @@ export function readProcessTree(rootPid: number): ProcessTree {
   return { available: true, processes: out };
 }
 
-/** inode → fd for each socket pid holds; 'unreadable' when /proc hides its fds (another uid, no CAP_SYS_PTRACE). */
-export function socketInodes(pid: number): Map<number, number> | 'unreadable' | undefined {
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fd`);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return code === 'EACCES' || code === 'EPERM' ? 'unreadable' : undefined;
-  }
-  const out = new Map<number, number>();
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) out.set(Number(m[1]), Number(fd));
-    } catch {
-      // the fd closed between readdir and readlink
-    }
-  }
-  return out;
-}
-
-export interface ListenerSource {
-  /** the netlink reader (default: loadSockDiag()); null reads /proc/net/tcp{,6} only */
-  sockDiag?: SockDiag | null;
-}
-
-/** Listening tcp/tcp6 sockets of this network namespace, optionally only on one port. */
-export function tcpListeners(port?: number, protos: ReadonlyArray<TcpFamily> = ['tcp', 'tcp6'], source: ListenerSource = {}): Listener[] {
-  return netlinkTcpListeners(protos, source)?.filter((l) => port === undefined || l.port === port) ?? procTcpListeners(protos, port);
-}
-
-/** The same through netlink sock_diag (~0.05 ms for both families); undefined where netlink does not answer: read /proc. */
-export function netlinkTcpListeners(protos: ReadonlyArray<TcpFamily>, source: ListenerSource = {}): Listener[] | undefined {
-  const diag = source.sockDiag === undefined ? loadSockDiag() : source.sockDiag;
-  const r = diag?.tcpListeners(protos);
-  return r?.ok ? r.listeners : undefined;
-}
-
-/** The same from /proc/net/tcp{,6}: 2-5 ms a table where the kernel's connection hash is big. */
-export function procTcpListeners(protos: ReadonlyArray<TcpFamily>, port?: number): Listener[] {
-  return protos.flatMap((proto) =>
-    tableRows(`/proc/net/${proto}`, true).flatMap((f): Listener[] => {
-      const [hex, portHex] = (f[1] ?? '').split(':');
-      const p = parseInt(portHex ?? '', 16);
-      if (f[3] !== TCP_LISTEN || (port !== undefined && p !== port)) return [];
-      return [{ proto, address: decodeAddress(hex ?? ''), port: p, inode: Number(f[9]), uid: Number(f[7]) }];
-    }),
-  );
-}
-
-/** Inodes of sockets that can never become a tcp listener: connected tcp, udp, unix, netlink. */
-export function settledSocketInodes(): Set<number> {
-  const out = new Set<number>();
-  for (const proto of ['tcp', 'tcp6']) for (const f of tableRows(`/proc/net/${proto}`, false)) if (f[3] !== TCP_LISTEN) out.add(Number(f[9]));
-  for (const proto of ['udp', 'udp6']) for (const f of tableRows(`/proc/net/${proto}`, false)) out.add(Number(f[9]));
-  for (const f of tableRows('/proc/net/unix', false)) out.add(Number(f[6]));
-  for (const f of tableRows('/proc/net/netlink', false)) out.add(Number(f[8]));
-  out.delete(0);
-  return out;
-}
-
-/**
- * The rows of a /proc/net table, split into fields. With listenersOnly, stop at the first
- * row that is not LISTEN: the kernel lists listeners first, and walking its whole
- * connection hash costs milliseconds on a big host.
- */
-function tableRows(file: string, listenersOnly: boolean): string[][] {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return [];
-  }
-  const rows: string[][] = [];
-  const buf = Buffer.alloc(16 * 1024);
-  let rest = '';
-  let header = true;
-  try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
-      const lines = (rest + buf.toString('latin1', 0, n)).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        if (header) {
-          header = false;
-          continue;
-        }
-        const f = line.trim().split(/\s+/);
-        if (listenersOnly && f[3] !== TCP_LISTEN) return rows;
-        rows.push(f);
-      }
-    }
-  } catch {
-    // the namespace went away mid-read: what we have is what there is
-  } finally {
-    closeSync(fd);
-  }
-  return rows;
-}
-
-export function unixListeners(): Listener[] {
-  return tableRows('/proc/net/unix', false).flatMap((f): Listener[] => {
-    if (f.length < 8 || !(parseInt(f[3] ?? '0', 16) & SO_ACCEPTCON)) return [];
-    return [{ proto: 'unix', address: f.slice(7).join(' '), inode: Number(f[6]), uid: -1 }];
-  });
-}
-
 /**
  * A process tree followed across calls: each refresh lists /proc and reads only the
  * processes it has not seen, so polling a tree costs little even among many processes.
@@ -244,50 +192,14 @@ export function trackTree(rootPid: number): { refresh(): number[] } {
   };
 }
 
-export interface SocketsByPid {
-  available: boolean;
-  byPid: Map<number, OwnedListener[]>;
-  /** pids whose fds /proc would not show: their sockets are unknown, not absent */
-  unreadable: number[];
-}
-
-/** The sockets each of pids listens on (tcp, tcp6, unix), matched through socket inodes. */
-export function listeningSockets(pids: number[], listeners: Listener[] = [...tcpListeners(), ...unixListeners()]): SocketsByPid {
-  if (!procAvailable()) return { available: false, byPid: new Map(), unreadable: [] };
-  const byInode = new Map(listeners.map((l) => [l.inode, l]));
-  const byPid = new Map<number, OwnedListener[]>();
-  const unreadable: number[] = [];
-  for (const pid of pids) {
-    const inodes = socketInodes(pid);
-    if (inodes === 'unreadable') unreadable.push(pid);
-    if (!(inodes instanceof Map)) continue;
-    const mine = [...inodes].flatMap(([inode, fd]) => {
-      const l = byInode.get(inode);
-      return l ? [{ ...l, pid, fd }] : [];
-    });
-    if (mine.length) byPid.set(pid, mine);
-  }
-  return { available: true, byPid, unreadable };
-}
-
-/** Who holds a listening socket on port, whatever process tree it is in. */
-export function whoListensOn(port: number): { available: boolean; listeners: Array<OwnedListener & { process?: ProcessInfo }>; unowned: Listener[] } {
-  if (!procAvailable()) return { available: false, listeners: [], unowned: [] };
-  const onPort = tcpListeners(port);
-  if (!onPort.length) return { available: true, listeners: [], unowned: [] };
-  const found = listeningSockets(allPids(), onPort);
-  const listeners = [...found.byPid.values()].flat().map((l) => ({ ...l, process: processInfo(l.pid) }));
-  return { available: true, listeners, unowned: onPort.filter((l) => !listeners.some((o) => o.inode === l.inode)) };
-}
-
 export function processUid(pid: number): number | undefined {
-  const m = /^Uid:\s+\d+\s+(\d+)/m.exec(read(`/proc/${pid}/status`) ?? ''); // effective uid
+  const m = /^Uid:\s+\d+\s+(\d+)/m.exec(readProc(`/proc/${pid}/status`) ?? ''); // effective uid
   return m ? Number(m[1]) : undefined;
 }
 
 /** When the kernel booted, in ms since the epoch (/proc/stat btime). */
 export function bootTimeMs(): number | undefined {
-  const m = /^btime (\d+)$/m.exec(read('/proc/stat') ?? '');
+  const m = /^btime (\d+)$/m.exec(readProc('/proc/stat') ?? '');
   return m ? Number(m[1]) * 1000 : undefined;
 }
 
@@ -297,22 +209,4 @@ export function processStartTime(pid: number): number | undefined {
   const boot = bootTimeMs();
   if (!p || p.state === 'Z' || boot === undefined || !Number.isFinite(p.startTicks)) return undefined;
   return boot + Math.round((p.startTicks * 1000) / TICKS_PER_SECOND);
-}
-
-/** The bound path as the probe would name it, following symlinked directories (/var/run → /run). */
-export function canonicalPath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
-// /proc/net/tcp{,6} print each 32-bit word of the address in the kernel's byte order
-function decodeAddress(hex: string): string {
-  const bytes = (hex.match(/.{8}/g) ?? []).flatMap((word) => {
-    const b = word.match(/../g)!.map((x) => parseInt(x, 16));
-    return endianness() === 'LE' ? b.reverse() : b;
-  });
-  return formatAddress(bytes);
 }

@@ -4,7 +4,7 @@
 import { endianness } from 'node:os';
 import { bindLibc } from './koffi.js';
 import { errnoName } from './libc.js';
-import type { Listener } from './proc.js';
+import type { Listener } from './net.js';
 
 export type TcpFamily = 'tcp' | 'tcp6';
 /** One dump of the listening sockets of the given families; a failed dump says why, and the caller reads /proc. */

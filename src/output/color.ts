@@ -1,4 +1,5 @@
 // ANSI colors for pretty output, and the one rule for whether to use them.
+import type { Env } from '../types.js';
 
 export type Paint = (s: string) => string;
 
@@ -27,7 +28,7 @@ export function serviceColor(index: number): Paint {
  * ("0"/"false" off, any other non-empty value on); then TERM=dumb turns it off;
  * otherwise color only when the destination is a TTY.
  */
-export function wantsColor(env: Record<string, string | undefined>, isTTY: boolean): boolean {
+export function wantsColor(env: Env, isTTY: boolean): boolean {
   if (env.NO_COLOR) return false;
   const force = env.FORCE_COLOR;
   if (force !== undefined && force !== '') return force !== '0' && force !== 'false';

@@ -1,94 +1,11 @@
 // Reaps the zombies berth did not spawn. libuv reaps its own children with waitpid(pid)
 // on SIGCHLD and must keep doing so, so berth never calls waitpid(-1): it looks at each
 // exited child first (waitid WNOWAIT, or /proc) and waits only for the orphans, by pid.
-import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { LIBC_MISSING_HINT, libcLoadError, loadLibc, type Libc } from '../os/libc.js';
+import { sendSignal } from '../os/kill.js';
+import { listChildren, processStat } from '../os/proc.js';
 import type { Pid1 } from './index.js';
 import type { EventLog } from '../types.js';
-
-export interface ProcChild {
-  pid: number;
-  /** R, S, D, T, Z … as in /proc/PID/stat */
-  state: string;
-  /** the kernel's 15-character command name */
-  comm: string;
-}
-
-/**
- * The children of ppid, from /proc/*\/stat only. To move into proc.ts.
- * A process that vanishes while being read is left out.
- */
-export function listChildren(ppid: number, procRoot = '/proc'): ProcChild[] {
-  const own = ppid === process.pid && procRoot === '/proc' ? ownChildren() : undefined;
-  if (own) return own;
-  const children: ProcChild[] = [];
-  for (const name of readdirSync(procRoot)) {
-    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
-    const stat = readProcFile(`${procRoot}/${name}/stat`);
-    const entry = stat === undefined ? undefined : parseStat(stat);
-    if (entry?.ppid === ppid) children.push({ pid: entry.pid, state: entry.state, comm: entry.comm });
-  }
-  return children;
-}
-
-/**
- * berth's own children from /proc/self/task/TID/children: the kernel lists a child under the
- * thread that forked or adopted it, so every thread's file is read. A dozen small reads
- * instead of every process's stat (a few ms on a busy host). undefined where the kernel has
- * no such file (CONFIG_PROC_CHILDREN), or the list does not fit one read: the caller scans.
- */
-function ownChildren(): ProcChild[] | undefined {
-  let tasks: string[];
-  try {
-    // a /proc of another pid namespace (no --mount-proc) numbers processes differently
-    if (readlinkSync('/proc/self') !== String(process.pid)) return undefined;
-    tasks = readdirSync('/proc/self/task');
-  } catch {
-    return undefined;
-  }
-  const pids: string[] = [];
-  for (const tid of tasks) {
-    const list = readProcFile(`/proc/self/task/${tid}/children`);
-    if (list === undefined) {
-      if (tid === String(process.pid)) return undefined; // no such file: the kernel lacks it
-      continue; // a thread that ended meanwhile
-    }
-    if (list.length >= statBuffer.length) return undefined;
-    for (const pid of list.split(' ')) if (/^\d+$/.test(pid)) pids.push(pid);
-  }
-  const children: ProcChild[] = [];
-  for (const pid of pids) {
-    const stat = readProcFile(`/proc/${pid}/stat`);
-    const entry = stat === undefined ? undefined : parseStat(stat);
-    if (entry) children.push({ pid: entry.pid, state: entry.state, comm: entry.comm });
-  }
-  return children;
-}
-
-const statBuffer = Buffer.alloc(4096);
-
-/** One open, one read, one close: /proc files have no size for readFileSync to use. */
-function readProcFile(path: string): string | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    return statBuffer.toString('latin1', 0, readSync(fd, statBuffer, 0, statBuffer.length, 0));
-  } catch {
-    return undefined; // the process is gone
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** "PID (COMM) STATE PPID …"; COMM may itself hold spaces and parentheses. */
-export function parseStat(stat: string): (ProcChild & { ppid: number }) | undefined {
-  const open = stat.indexOf('(');
-  const close = stat.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  const [state, ppid] = stat.slice(close + 2).split(' ', 2);
-  if (!state || !ppid) return undefined;
-  return { pid: Number(stat.slice(0, open - 1)), comm: stat.slice(open + 1, close), state, ppid: Number(ppid) };
-}
 
 export interface Reaper {
   stop(): void;
@@ -179,8 +96,7 @@ function reap(libc: Libc, pid: number, command: string | undefined, log: EventLo
 }
 
 function commandOf(pid: number): string | undefined {
-  const stat = readProcFile(`/proc/${pid}/stat`);
-  return stat === undefined ? undefined : parseStat(stat)?.comm;
+  return processStat(pid)?.comm;
 }
 
 /**
@@ -236,12 +152,12 @@ export async function endAdopted(reaper: Reaper, ms: number): Promise<void> {
   const termNew = (): boolean => {
     for (const pid of reaper.adopted().filter((p) => !termed.has(p))) {
       termed.add(pid);
-      signal(pid, 'SIGTERM');
+      sendSignal(pid, 'SIGTERM');
     }
     return reaper.adopted({ zombies: true }).length === 0;
   };
   if (await settled(reaper, termNew, ms)) return;
-  for (const pid of reaper.adopted()) signal(pid, 'SIGKILL');
+  for (const pid of reaper.adopted()) sendSignal(pid, 'SIGKILL');
   await settled(reaper, () => reaper.adopted({ zombies: true }).length === 0, KILL_GRACE_MS);
 }
 
@@ -261,12 +177,4 @@ function settled(reaper: Reaper, done: () => boolean, ms: number): Promise<boole
       if (done()) finish(true);
     });
   });
-}
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // ESRCH: it ended meanwhile, a harmless race
-  }
 }

@@ -11,8 +11,9 @@
 //   execInForeground below (tini's isolate_child does the same between fork and exec).
 // - stdin, stdout and stderr inherited: the terminal itself, not pipes.
 // - default signal dispositions and an empty mask when it starts.
-import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import { sendSignal } from '../os/kill.js';
+import { processStat } from '../os/proc.js';
 import { loadLibc, SIG_DFL, SIG_IGN, type CallError, type CallResult, type Libc } from '../os/libc.js';
 
 const NO_LIBC: CallError = { errno: constants.errno.ENOSYS, code: 'ENOSYS' };
@@ -38,7 +39,7 @@ export function giveTerminal(pgid: number, opts: { fd?: number; libc?: Libc } = 
     return given;
   }
   // a shell started before this point has stopped itself with SIGTTIN: wake it up
-  signalGroup(pgid, 'SIGCONT');
+  sendSignal(-pgid, 'SIGCONT');
   return { ok: true, value: takeBackOnce(libc, fd, restore) };
 }
 
@@ -101,9 +102,9 @@ export function continueWhenStopped(pid: number, onStop: (pid: number) => void):
   let stopped = false;
   const check = (): void => {
     scheduled = false;
-    if (stopped || procState(pid) !== 'T') return;
+    if (stopped || processStat(pid)?.state !== 'T') return;
     onStop(pid);
-    signalGroup(pid, 'SIGCONT');
+    sendSignal(-pid, 'SIGCONT');
   };
   const onSigchld = (): void => {
     if (scheduled) return;
@@ -130,20 +131,3 @@ const RESETTABLE = (Object.keys(constants.signals) as NodeJS.Signals[]).filter((
   const n = constants.signals[sig];
   return n < 32 && sig !== 'SIGKILL' && sig !== 'SIGSTOP';
 });
-
-function procState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return undefined;
-  }
-}
-
-function signalGroup(pgid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, sig);
-  } catch {
-    // ESRCH: the group is gone
-  }
-}

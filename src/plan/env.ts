@@ -1,9 +1,10 @@
 // A child's environment, lowest first: berth's own, envFile, top `env`, its own `env`,
 // then secrets. envKeys names what berth set, never a value.
+import type { Env } from '../types.js';
 import type { Secret } from '../config/secrets.js';
 
 export interface EnvLayers {
-  inherited: Record<string, string | undefined>;
+  inherited: Env;
   envFile?: Record<string, string>;
   top?: Record<string, string>;
   own?: Record<string, string>;

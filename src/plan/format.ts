@@ -2,7 +2,8 @@
 import type { JobPlan, Plan, ProcessPlan, ServicePlan, TaskPlan } from '../types.js';
 import { joinShellWords } from '../config/shell-words.js';
 import { formatDuration } from '../config/duration.js';
-import { maskSecrets, probeText } from './json.js';
+import { maskSecrets } from './json.js';
+import { describeProbe } from '../readiness/probes/describe.js';
 import { FORWARDED_SIGNALS } from '../config/constants.js';
 import { dependencyLevels } from './levels.js';
 
@@ -29,7 +30,7 @@ function taskLines(t: TaskPlan, i: number, mask: (s: string) => string): string[
 /** A probe written with {replica} is shown as written: each replica has its own. */
 function readyText(s: ServicePlan): string {
   const p = s.ready!;
-  return typeof p.perReplica === 'string' ? `${p.perReplica.trim()} (replica 1: ${probeText(p)})` : probeText(p);
+  return typeof p.perReplica === 'string' ? `${p.perReplica.trim()} (replica 1: ${describeProbe(p)})` : describeProbe(p);
 }
 
 function serviceLines(s: ServicePlan, i: number, mask: (s: string) => string): string[] {

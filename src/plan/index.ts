@@ -1,33 +1,34 @@
 // Config + command line → the Plan every other part runs from. Pure: reads no file
 // (the config module did), starts nothing; the same inputs give the same plan.
 import path from 'node:path';
-import type { Plan } from '../types.js';
+import type { Env, Plan } from '../types.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Resource } from '../config/values.js';
-import { UsageError } from '../config/errors.js';
+import { UsageError } from '../errors.js';
 import { DEFAULTS, defaultReadyFile } from './defaults.js';
 import { defaultControlSocket } from '../control/socket-path.js';
 import { parseEnvSettings, parseOverrides, type PlanOverrides } from './overrides.js';
 import { planTasks } from './tasks.js';
 import { planServices } from './services.js';
 import { planJobs } from './jobs.js';
-import { orderServices } from './order.js';
+import { orderServices } from '../config/order.js';
 import type { FindProgram } from './preset-command.js';
 import type { PlanContext } from './process.js';
 
-export { orderServices, type Locate } from './order.js';
+export { orderServices, type Locate } from '../config/order.js';
 export { shellWarnings } from './shell-warnings.js';
-export { planToJson, probeText, maskSecrets, type PlanJson } from './json.js';
+export { planToJson, maskSecrets, type PlanJson } from './json.js';
 export { formatPlan } from './format.js';
 export { dependencyLevels, levelsText } from './levels.js';
 export { DEFAULTS, defaultReadyFile } from './defaults.js';
 export { findPhpFpm, type FindProgram } from './preset-command.js';
 export type { PlanOverrides } from './overrides.js';
-export { UsageError, UsageError as PlanUsageError, ConfigError } from '../config/errors.js';
+export { ConfigError } from '../config/errors.js';
+export { UsageError } from '../errors.js';
 
 export interface PlanOptions {
   baseDir: string; // berth's working directory: relative paths without a config file, flags, a process's default cwd
-  env: Record<string, string | undefined>; // berth's own environment
+  env: Env; // berth's own environment
   cmdArgs?: string[]; // the command after berth's options (Docker's CMD)
   overrides?: PlanOverrides; // from flags, as written
   uid?: number; // for the default ready file; berth's own uid when absent

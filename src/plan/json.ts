@@ -1,29 +1,10 @@
 // `berth plan --json`: the plan as data, without any env value or secret.
-import type { Plan, Probe, ProcessPlan, ServicePlan } from '../types.js';
-import { joinShellWords } from '../config/shell-words.js';
+import type { Plan, ProcessPlan, ServicePlan } from '../types.js';
 import { dependencyLevels } from './levels.js';
 import { maskQuoted } from '../output/relay/mask.js';
 
 /** A secret that ended up in an argv or a path is shown as *** (any slice of 8+ characters too). */
 export const maskSecrets = maskQuoted;
-
-export function probeText(p: Probe): string {
-  switch (p.kind) {
-    case 'unix':
-    case 'file':
-      return `${p.kind}:${p.path}`;
-    case 'tcp':
-      return p.host === undefined ? `tcp:${p.port}` : `tcp:${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`;
-    case 'http':
-      return p.status === undefined ? p.url : `${p.url} (status ${p.status})`;
-    case 'exec':
-      return `exec: ${joinShellWords(p.argv)}`;
-    case 'log':
-      return `log: /${p.regex}/`;
-    case 'fastcgi':
-      return `fastcgi: ${p.address} ${p.path}${p.expect === undefined ? '' : ` expecting "${p.expect}"`}`;
-  }
-}
 
 function processJson<P extends ProcessPlan>(p: P, mask: (s: string) => string) {
   const { env: _values, name, argv, ...rest } = p;

@@ -1,8 +1,9 @@
 // Command-line overrides (flags, as strings), checked and typed. A bad flag is a usage
 // error (64); a bad BERTH_* variable is a config error (78). Flags beat env beat file.
 import path from 'node:path';
-import type { LogFormat, LogLevel, Probe } from '../types.js';
-import { ConfigError, UsageError } from '../config/errors.js';
+import type { Env, LogFormat, LogLevel, Probe } from '../types.js';
+import { ConfigError } from '../config/errors.js';
+import { UsageError } from '../errors.js';
 import { parseDuration, tooLong, DURATION_EXPECTED } from '../config/duration.js';
 import { parseProbe } from '../config/probe.js';
 import { parseSignal } from '../config/signal.js';
@@ -87,7 +88,7 @@ export function parseOverrides(o: PlanOverrides, cwd: string): ParsedOverrides {
 }
 
 /** BERTH_READY_FILE, BERTH_CONTROL, BERTH_LOG_FORMAT, BERTH_LOG_LEVEL: between the flags and the file. */
-export function parseEnvSettings(env: Record<string, string | undefined>, cwd: string, flags: ParsedOverrides) {
+export function parseEnvSettings(env: Env, cwd: string, flags: ParsedOverrides) {
   const problems: { path: string; message: string }[] = [];
   const pick = <T extends string>(name: string, allowed: readonly T[], flagGiven: boolean): T | undefined => {
     const v = flagGiven ? undefined : env[name]; // a flag wins: a bad variable under it does not matter

@@ -1,6 +1,6 @@
 // One task's or service's process: argv, cwd, env, user, requires, where it was written.
 import path from 'node:path';
-import type { ProcessPlan, Probe } from '../types.js';
+import type { Env, Probe, ProcessPlan } from '../types.js';
 import { splitShellWords } from '../config/shell-words.js';
 import type { LoadedConfig } from '../config/load.js';
 import { displayFile } from '../config/errors.js';
@@ -11,7 +11,7 @@ export interface PlanContext {
   loaded?: LoadedConfig;
   cwd: string; // berth's own working directory: where a process runs unless it says
   dir: string; // where relative paths in the config resolve: the config's dir, else cwd
-  env: Record<string, string | undefined>; // berth's own environment
+  env: Env; // berth's own environment
 }
 
 /** `shell: true` → sh -c; a string → shell words; a list → exactly that argv. */

@@ -3,7 +3,8 @@
 import path from 'node:path';
 import type { ServicePlan } from '../types.js';
 import type { ServiceConfig } from '../config/schema.js';
-import { ConfigError, UsageError, type Problem } from '../config/errors.js';
+import { ConfigError, type Problem } from '../config/errors.js';
+import { UsageError } from '../errors.js';
 import { joinShellWords } from '../config/shell-words.js';
 import { displayFile } from '../config/errors.js';
 import { oneOf } from '../config/describe.js';

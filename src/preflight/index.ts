@@ -10,10 +10,11 @@ import { exists, isDir } from './fs-checks.js';
 import { cannotBecome, tooBigToExec } from './spawnable.js';
 import { livenessWarnings } from '../plan/liveness.js';
 import { stopChainWarning } from '../plan/levels.js';
+import { EXIT } from '../errors.js';
 
 export type ProblemKind = 'cwd' | 'requires' | 'not-found' | 'not-executable' | 'user' | 'exec' | 'preset' | 'order' | 'dirs';
 
-export interface Problem {
+export interface PreflightProblem {
   kind: ProblemKind;
   /** the task, service or job */
   name: string;
@@ -21,7 +22,7 @@ export interface Problem {
 }
 
 export interface PreflightResult {
-  problems: Problem[];
+  problems: PreflightProblem[];
   warnings: { name: string; message: string }[];
   /** the plan with preset defaults, inferred `after` edges and the new start order */
   plan: Plan;
@@ -29,7 +30,7 @@ export interface PreflightResult {
 }
 
 export async function preflight(plan: Plan, opts: { signal?: AbortSignal } = {}): Promise<PreflightResult> {
-  const problems: Problem[] = [];
+  const problems: PreflightProblem[] = [];
   const warnings: { name: string; message: string }[] = [];
   const users = new Map<string, UserSpec>();
   const presets = await inspectPresets(plan.services, { signal: opts.signal });
@@ -58,7 +59,7 @@ export async function preflight(plan: Plan, opts: { signal?: AbortSignal } = {})
   return { problems: problems.map(mask), warnings: warnings.map(mask), plan: { ...plan, services }, users };
 }
 
-function checkProcess(p: ProcessPlan, problems: Problem[], users: Map<string, UserSpec>): void {
+function checkProcess(p: ProcessPlan, problems: PreflightProblem[], users: Map<string, UserSpec>): void {
   const where = p.source ? ` (${p.source})` : '';
   if (!isDir(p.cwd)) {
     problems.push({ kind: 'cwd', name: p.name, message: `cwd ${p.cwd} does not exist or is not a directory${where}` });
@@ -113,8 +114,8 @@ function canExecute(file: string): boolean {
 }
 
 /** §4: a lone command-not-found or not-executable keeps its shell status */
-export function preflightStatus(problems: Problem[]): number {
-  if (problems.length === 1 && problems[0]!.kind === 'not-found') return 127;
-  if (problems.length === 1 && problems[0]!.kind === 'not-executable') return 126;
-  return 78;
+export function preflightStatus(problems: PreflightProblem[]): number {
+  if (problems.length === 1 && problems[0]!.kind === 'not-found') return EXIT.NOT_FOUND;
+  if (problems.length === 1 && problems[0]!.kind === 'not-executable') return EXIT.NOT_EXECUTABLE;
+  return EXIT.CONFIG;
 }

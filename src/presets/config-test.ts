@@ -3,7 +3,7 @@
 // socket fails (ENXIO) — yet that is exactly what the official images configure
 // (error_log = /proc/self/fd/2, access_log /dev/stdout), so the test would fail for berth's
 // plumbing, not for the user's config. Files behave as Docker's pipes do.
-import { captureCommand, type CaptureOptions, type Captured } from '../process/child.js';
+import { captureCommand, type CaptureOptions, type Captured } from '../process/capture.js';
 
 export type Runner = typeof captureCommand;
 type RunOptions = Omit<CaptureOptions, 'files'>;

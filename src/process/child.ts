@@ -1,199 +1,12 @@
-// The only place in berth that starts a process.
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
-import { constants as osConstants, tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The only place in berth that starts a long-running process: a task or a service.
+import { spawn } from 'node:child_process';
+import { closeSync, fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { loadLibc } from '../os/libc.js';
+import { sendSignal } from '../os/kill.js';
 import { addChild, removeChild } from './children.js';
+import type { ExitInfo } from './exit.js';
 import { continueWhenStopped, lendTerminal } from '../pid1/tty.js';
-
-export interface Captured {
-  exitCode: number | undefined;
-  signal: string | undefined;
-  stdout: string;
-  stderr: string;
-  /** spawn itself failed: ENOENT, EACCES … */
-  spawnError?: string;
-}
-
-export interface CaptureOptions {
-  cwd?: string;
-  /** the whole environment; berth's own when absent */
-  env?: Record<string, string>;
-  /** SIGTERM after this long, SIGKILL 5 s later */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /**
-   * stdout and stderr on files, not pipes: a program that opens /proc/self/fd/2 or /dev/stdout
-   * (php-fpm's and nginx's official configs) can, as it can on Docker's pipes. libuv's
-   * socketpairs fail that open (ENXIO). Falls back to pipes when no temp dir can be made.
-   */
-  files?: boolean;
-}
-
-const FORCE_KILL_AFTER_MS = 5000;
-/** after the helper exited: how long output its leftovers hold open may still be read */
-const CLOSE_GRACE_MS = 200;
-/** kept of each stream of a helper's output; the rest is dropped (nginx -T of a large config fits) */
-export const CAPTURE_LIMIT_BYTES = 4 << 20;
-
-/**
- * Run a short helper command (php-fpm -tt, nginx -T, an exec probe) and capture its output.
- * It runs in a process group of its own; when it exits, or is timed out or aborted, the
- * whole group is killed, and its result never waits for a process it left holding its
- * output: a probe's `sleep 25 &` cannot outlive the probe nor the readyTimeout it serves.
- * node:child_process, not execa: loading execa cost more than the command it ran.
- */
-export async function captureCommand(argv: string[], opts: CaptureOptions = {}): Promise<Captured> {
-  const files = opts.files ? outputFiles() : undefined;
-  try {
-    const r = await capture(argv, opts, files);
-    return r;
-  } finally {
-    files?.remove();
-  }
-}
-
-function capture(argv: string[], opts: CaptureOptions, files: OutputFiles | undefined): Promise<Captured> {
-  const [file, ...args] = argv;
-  const stdio: StdioOptions = files ? ['ignore', files.stdout, files.stderr] : ['ignore', 'pipe', 'pipe'];
-  const stdout = boundedBuffer(CAPTURE_LIMIT_BYTES);
-  const stderr = boundedBuffer(CAPTURE_LIMIT_BYTES);
-  return new Promise((resolve) => {
-    let sub: ChildProcess;
-    try {
-      sub = spawn(file!, args, { cwd: opts.cwd, env: opts.env, stdio, windowsHide: true, detached: true });
-    } catch (err) {
-      resolve({ exitCode: undefined, signal: undefined, stdout: '', stderr: '', spawnError: (err as NodeJS.ErrnoException).code ?? String(err) });
-      return;
-    } finally {
-      files?.closeOurs();
-    }
-    sub.stdout?.on('data', (b: Buffer) => stdout.push(b));
-    sub.stderr?.on('data', (b: Buffer) => stderr.push(b));
-    const group = (sig: NodeJS.Signals) => sub.pid !== undefined && kill(-sub.pid, sig);
-    let force: NodeJS.Timeout | undefined;
-    let exited = false;
-    const stop = () => {
-      if (exited || force) return;
-      group('SIGTERM');
-      force = setTimeout(() => group('SIGKILL'), FORCE_KILL_AFTER_MS);
-    };
-    // its result is no longer wanted: no grace
-    const abort = () => (exited ? undefined : group('SIGKILL'));
-    const timer = opts.timeoutMs ? setTimeout(stop, opts.timeoutMs) : undefined;
-    opts.signal?.addEventListener('abort', abort, { once: true });
-    if (opts.signal?.aborted) abort();
-    let settled = false;
-    const finish = (r: () => Captured) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearTimeout(force);
-      opts.signal?.removeEventListener('abort', abort);
-      resolve(r());
-    };
-    sub.on('error', (err: NodeJS.ErrnoException) => {
-      if (sub.pid === undefined) finish(() => ({ exitCode: undefined, signal: undefined, stdout: '', stderr: '', spawnError: err.code ?? err.message }));
-    });
-    sub.once('exit', (code, signal) => {
-      exited = true;
-      group('SIGKILL'); // what it left in its group goes with it
-      if (files) return done(code, signal);
-      // what it wrote before exiting is read; a process in a session of its own holding the pipes is not waited for
-      const grace = setTimeout(() => {
-        sub.stdout?.destroy();
-        sub.stderr?.destroy();
-        done(code, signal);
-      }, CLOSE_GRACE_MS);
-      sub.once('close', () => {
-        clearTimeout(grace);
-        done(code, signal);
-      });
-    });
-    const done = (code: number | null, signal: NodeJS.Signals | null) =>
-      finish(() => ({
-        exitCode: code ?? undefined,
-        signal: signal ?? undefined,
-        stdout: files ? files.read('stdout') : stdout.text(),
-        stderr: files ? files.read('stderr') : stderr.text(),
-      }));
-  });
-}
-
-/** Keeps the first limit bytes pushed into it. */
-function boundedBuffer(limit: number) {
-  const parts: Buffer[] = [];
-  let size = 0;
-  return {
-    push(b: Buffer) {
-      if (size >= limit) return;
-      const kept = b.length > limit - size ? b.subarray(0, limit - size) : b;
-      parts.push(kept);
-      size += kept.length;
-    },
-    text: () => Buffer.concat(parts).toString('utf8'),
-  };
-}
-
-interface OutputFiles {
-  stdout: number;
-  stderr: number;
-  /** after spawn: the child has its own copies */
-  closeOurs(): void;
-  read(name: 'stdout' | 'stderr'): string;
-  remove(): void;
-}
-
-function outputFiles(): OutputFiles | undefined {
-  let dir: string | undefined;
-  const fds: number[] = [];
-  const closeOurs = () => fds.splice(0).forEach((fd) => closeSync(fd));
-  // two files and their directory: unlink and rmdir, not rmSync (Node 20 loads its rimraf: a few ms)
-  const remove = () => {
-    closeOurs();
-    if (!dir) return;
-    try {
-      for (const name of ['stdout', 'stderr']) unlinkSync(join(dir, name));
-      rmdirSync(dir);
-    } catch {
-      // left in the temp dir: not worth failing a check for
-    }
-  };
-  try {
-    dir = mkdtempSync(join(tmpdir(), 'berth-capture-'));
-    // appended: php-fpm reopens /proc/self/fd/2 with O_APPEND, and would otherwise write over its own lines
-    // new files only (O_EXCL, O_NOFOLLOW): nothing planted in the fresh 0700 directory is written through
-    const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = fsConstants;
-    for (const name of ['stdout', 'stderr']) fds.push(openSync(join(dir, name), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW, 0o600));
-  } catch {
-    remove();
-    return undefined;
-  }
-  const [stdout, stderr] = fds as [number, number];
-  const read = (name: 'stdout' | 'stderr') => {
-    let fd: number | undefined;
-    try {
-      fd = openSync(join(dir!, name), 'r');
-      const buf = Buffer.alloc(Math.min(fstatSync(fd).size, CAPTURE_LIMIT_BYTES));
-      return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
-    } catch {
-      return '';
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-    }
-  };
-  return { stdout, stderr, closeOurs, read, remove };
-}
-
-export interface ExitInfo {
-  /** exit code, or undefined when ended by a signal or never started */
-  code: number | undefined;
-  signal: NodeJS.Signals | undefined;
-  /** spawn failed: 'ENOENT', 'EACCES' … (the process never ran) */
-  spawnError?: string;
-}
 
 export interface Child {
   pid: number;
@@ -232,8 +45,6 @@ export interface Foreground {
   /** the terminal stays where it is (berth is not in the foreground, or has none): why */
   onKept?(reason: string): void;
 }
-
-export { isOwnChild, liveChildren } from './children.js';
 
 /**
  * Start one process in its own process group (a new session), stdout and stderr
@@ -309,33 +120,11 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
     exited,
     outputInodes: pipes?.inodes ?? [],
     signalGroup(sig) {
-      if (!leader) return kill(pid, sig);
+      if (!leader) return sendSignal(pid, sig);
       // the launcher leads a group once it has called setpgid: until then, the pid alone
-      return kill(-pid, sig) || (launch !== undefined && !ended && kill(pid, sig));
+      return sendSignal(-pid, sig) || (launch !== undefined && !ended && sendSignal(pid, sig));
     },
   };
-}
-
-function kill(pid: number, sig: NodeJS.Signals | number): boolean {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false; // ESRCH: already gone, a harmless race
-  }
-}
-
-/** Exit status in the shell's convention: the code, or 128 + signal number. */
-export function exitStatus(info: ExitInfo): number {
-  if (info.spawnError === 'ENOENT') return 127;
-  if (info.spawnError) return 126;
-  if (info.code !== undefined) return info.code;
-  if (info.signal) return 128 + (signalNumber(info.signal) ?? 0);
-  return 1;
-}
-
-export function signalNumber(sig: NodeJS.Signals | string): number | undefined {
-  return (osConstants.signals as Record<string, number>)[sig];
 }
 
 /**
@@ -370,54 +159,3 @@ function realPipes() {
 }
 
 const readEnd = (fd: number) => new Socket({ fd, readable: true, writable: false });
-
-export interface CheckRun {
-  exitCode: number | undefined;
-  signal: string | undefined;
-  /** the last bytes of its output, for a report */
-  tail: string;
-  timedOut: boolean;
-  spawnError?: string;
-}
-
-const CHECK_TAIL_BYTES = 1024;
-
-/**
- * One liveness check command (DESIGN §9): in a process group of its own, so that past its
- * timeout, or once it has exited, the whole group is ended and nothing it started is left behind.
- */
-export function runCheckCommand(argv: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<CheckRun> {
-  const [file, ...args] = argv;
-  return new Promise((resolve) => {
-    let sub: ChildProcess;
-    try {
-      sub = spawn(file!, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, windowsHide: true });
-    } catch (err) {
-      return resolve({ exitCode: undefined, signal: undefined, tail: '', timedOut: false, spawnError: (err as NodeJS.ErrnoException).code ?? String(err) });
-    }
-    let tail = Buffer.alloc(0);
-    const keep = (b: Buffer) => (tail = Buffer.concat([tail, b]).subarray(-CHECK_TAIL_BYTES));
-    sub.stdout!.on('data', keep);
-    sub.stderr!.on('data', keep);
-    let timedOut = false;
-    const endGroup = () => sub.pid !== undefined && kill(-sub.pid, 'SIGKILL');
-    const onTimeout = () => {
-      timedOut = true;
-      endGroup();
-    };
-    const timer = setTimeout(onTimeout, opts.timeoutMs);
-    opts.signal?.addEventListener('abort', onTimeout, { once: true });
-    const finish = (r: Omit<CheckRun, 'tail' | 'timedOut'>) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onTimeout);
-      endGroup(); // `sleep 60 &` in a check must not outlive it
-      sub.stdout!.destroy();
-      sub.stderr!.destroy();
-      resolve({ ...r, tail: tail.toString('utf8'), timedOut });
-    };
-    sub.once('error', (err: NodeJS.ErrnoException) => {
-      if (sub.pid === undefined) finish({ exitCode: undefined, signal: undefined, spawnError: err.code ?? err.message });
-    });
-    sub.once('exit', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }));
-  });
-}

@@ -3,8 +3,9 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Probe } from '../types.js';
-import { netlinkTcpListeners, procAvailable, type Listener } from '../os/proc.js';
-import { runCheckCommand } from '../process/child.js';
+import { procAvailable } from '../os/proc.js';
+import { netlinkTcpListeners, type Listener } from '../os/net.js';
+import { runCheckCommand } from '../process/capture.js';
 import { connectOnce } from './probes/connect.js';
 import { fastcgiGet, parseFcgiAddress } from './probes/fastcgi-client.js';
 import { getStatus, statusMatches } from './probes/http.js';

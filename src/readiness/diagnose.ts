@@ -1,7 +1,9 @@
 // What berth saw when a service did not become ready, or daemonized itself: a message a
 // person can act on, and the same facts as fields.
 import type { Probe } from '../types.js';
-import { allProcesses, canonicalPath, commandOf, listeningSockets, processInfo, readProcessTree, type OwnedListener, type ProcessInfo } from '../os/proc.js';
+import { allProcesses, commandOf, processInfo, readProcessTree, type ProcessInfo } from '../os/proc.js';
+import { realSocketPath, type OwnedListener } from '../os/net.js';
+import { listeningSockets } from '../os/sockets.js';
 import { describeProbe } from './probes/index.js';
 import { inspectTarget, type TargetReport } from './probes/target.js';
 
@@ -89,8 +91,8 @@ function treeHint(service: string, pid: number, available: boolean, processes: P
   if (!target.wants) return undefined;
   const wanted = target.wants;
   const label = (p: number) => `${processes.find((x) => x.pid === p)?.comm ?? service} (pid ${p})`;
-  const wantedPath = 'socket' in wanted ? canonicalPath(wanted.socket) : undefined;
-  const other = (l: OwnedListener) => ('socket' in wanted ? l.address !== wanted.socket && canonicalPath(l.address) !== wantedPath : l.port !== wanted.port);
+  const wantedPath = 'socket' in wanted ? realSocketPath(wanted.socket) : undefined;
+  const other = (l: OwnedListener) => ('socket' in wanted ? l.address !== wanted.socket && realSocketPath(l.address) !== wantedPath : l.port !== wanted.port);
   const elsewhere = [...held].map(([p, ls]) => [p, ls.filter(other)] as const).filter(([, ls]) => ls.length);
   if (held.size === 0) return `no process in ${service}'s tree listens on any socket (${processes.length} process(es): ${processes.map((p) => `${p.pid} ${p.comm}`).join(', ')})`;
   if (elsewhere.length === 0) return undefined;

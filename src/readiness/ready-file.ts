@@ -17,11 +17,6 @@ export interface ReadyFile {
 
 export type FileResult = { ok: true } | { ok: false; error: string };
 
-/** /run/berth/ready for root, /tmp/berth-UID/ready for anyone else. */
-export function defaultReadyFile(uid: number): string {
-  return uid === 0 ? '/run/berth/ready' : `/tmp/berth-${uid}/ready`;
-}
-
 /** Write to a temp file in the same directory, then rename: a reader sees the old file or the new one, never half. */
 export function writeReadyFile(path: string, content: ReadyFile): FileResult {
   const dir = dirname(path);

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { interpolate } from '../../src/config/interpolate.js';
-import { parseArgs, UsageError as ArgsUsageError } from '../../src/cli/args.js';
+import { parseArgs } from '../../src/cli/args.js';
+import { UsageError as ArgsUsageError } from '../../src/errors.js';
 import {
   GOOD_ENV, GOOD_FILES, MAX_TIMER_MS, RUNS, SEED, goodConfig, judge, mangledDuration, mangledProbe, mutate, mutation, nastyString,
   nastyValue, planDurations, serialize, yamlishText, type Verdict,

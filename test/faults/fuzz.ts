@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
-import { UsageError } from '../../src/config/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { buildPlan, type PlanOverrides } from '../../src/plan/index.js';
 import type { Plan } from '../../src/types.js';
 

@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeStatus, type Libc, type WaitStatus } from '../../src/os/libc.js';
-import { listChildren, parseStat, startReaper, type Reaper } from '../../src/pid1/reaper.js';
+import { startReaper, type Reaper } from '../../src/pid1/reaper.js';
+import { listChildren, parseStat } from '../../src/os/proc.js';
 import type { EventLog } from '../../src/types.js';
 
 function recordingLog(): EventLog & { lines: Array<{ event: string } & Record<string, unknown>> } {
@@ -68,7 +69,7 @@ describe('startReaper', () => {
 
 describe('parseStat', () => {
   it('reads a command holding spaces and parentheses', () => {
-    expect(parseStat('4242 (my (odd) cmd) Z 1 4242 4242 0 -1 4194560 0')).toEqual({ pid: 4242, comm: 'my (odd) cmd', state: 'Z', ppid: 1 });
+    expect(parseStat('4242 (my (odd) cmd) Z 1 4242 4242 0 -1 4194560 0')).toMatchObject({ pid: 4242, comm: 'my (odd) cmd', state: 'Z', ppid: 1, pgrp: 4242 });
   });
   it('refuses what is not a stat line', () => {
     expect(parseStat('')).toBeUndefined();

@@ -4,7 +4,7 @@
 import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureCommand } from '../../src/process/child.js';
+import { captureCommand } from '../../src/process/capture.js';
 import { findOnPath } from '../../src/presets/binary.js';
 import { inspectPresets } from '../../src/presets/index.js';
 import { nginxAddresses } from '../../src/presets/nginx/hold.js';

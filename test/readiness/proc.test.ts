@@ -1,21 +1,9 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  bootTimeMs,
-  commandOf,
-  descendants,
-  listeningSockets,
-  processInfo,
-  processStartTime,
-  readProcessTree,
-  settledSocketInodes,
-  socketInodes,
-  tcpListeners,
-  trackTree,
-  unixListeners,
-  whoListensOn,
-} from '../../src/os/proc.js';
+import { bootTimeMs, commandOf, descendants, processInfo, processStartTime, readProcessTree, trackTree } from '../../src/os/proc.js';
+import { settledSocketInodes, tcpListeners, unixListeners } from '../../src/os/net.js';
+import { listeningSockets, socketInodes, whoListensOn } from '../../src/os/sockets.js';
 import { ownedByHidden } from '../../src/readiness/probes/tcp-owner.js';
 import { addressServes } from '../../src/readiness/probes/tcp.js';
 import { cleanup, freePort, startFixture, tempDir } from '../fixtures/readiness/helpers.js';

@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/os/proc.js';
-import { checkHealth, defaultReadyFile, removeReadyFile, writeReadyFile, type ReadyFile } from '../../src/readiness/ready-file.js';
+import { checkHealth, removeReadyFile, writeReadyFile, type ReadyFile } from '../../src/readiness/ready-file.js';
+import { defaultReadyFile } from '../../src/plan/defaults.js';
 import { cleanup, startFixture, tempDir } from '../fixtures/readiness/helpers.js';
 
 afterEach(() => cleanup());

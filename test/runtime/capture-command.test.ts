@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { captureCommand } from '../../src/process/child.js';
+import { captureCommand } from '../../src/process/capture.js';
 
 describe('captureCommand', () => {
   let tmp: string;

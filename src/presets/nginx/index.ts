@@ -12,7 +12,7 @@ import { readNginxFacts, type NginxFacts } from './targets.js';
 import { runsAsRoot } from '../socket-access.js';
 import { runConfigTest, type Runner } from '../config-test.js';
 import { configDigest } from '../digest.js';
-import type { Captured } from '../../process/child.js';
+import type { Captured } from '../../process/capture.js';
 import { nginxAddresses } from './hold.js';
 import { holdAddresses } from '../../os/port-hold.js';
 

@@ -5,6 +5,7 @@
 //  - the section in force after an include is the last one the included files opened.
 //  - [name] reopens a pool case-insensitively; in a pool, `$pool` is its name as first written.
 //  - a later assignment replaces an earlier one.
+import type { Env } from '../../types.js';
 import { READ_LIMITS, readTextBounded } from '../../os/read-bounded.js';
 import { isAbsolute, join } from 'node:path';
 import { lexIniLine } from './ini.js';
@@ -52,7 +53,7 @@ export const diskFiles: FpmFiles = {
 export interface FpmParseOptions {
   /** absolute: -p, else php-fpm's compiled-in prefix (/usr/local in the official image) */
   prefix: string;
-  env: Readonly<Record<string, string | undefined>>;
+  env: Readonly<Env>;
   files?: FpmFiles;
 }
 

@@ -4,7 +4,7 @@
 import { dirname, resolve } from 'node:path';
 import type { ServicePlan } from '../../types.js';
 import { findOnPath } from '../binary.js';
-import { captureCommand } from '../../process/child.js';
+import { captureCommand } from '../../process/capture.js';
 import { runConfigTest, type Runner } from '../config-test.js';
 import { readFpmArgs, type FpmArgs } from '../command-args.js';
 import { formatEndpoint, parseFpmListen, type Endpoint } from '../endpoint.js';

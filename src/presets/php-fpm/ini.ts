@@ -1,5 +1,6 @@
 // One line of a php-fpm config, read the way php-fpm reads it: it hands each line on its own
 // to PHP's INI scanner (normal mode), so nothing spans lines.
+import type { Env } from '../../types.js';
 
 export type IniLine =
   | { kind: 'blank' }
@@ -10,7 +11,7 @@ export type IniLine =
 const TRUE_WORDS = /^(yes|on|true)$/i;
 const FALSE_WORDS = /^(no|off|false|none|null)$/i;
 
-export function lexIniLine(raw: string, env: Readonly<Record<string, string | undefined>>): IniLine {
+export function lexIniLine(raw: string, env: Readonly<Env>): IniLine {
   const line = raw.replace(/\r$/, '');
   const text = line.trimStart();
   if (text === '' || text.startsWith(';')) return { kind: 'blank' };
@@ -35,7 +36,7 @@ export function lexIniLine(raw: string, env: Readonly<Record<string, string | un
  * (as is), glued together (`06"6"0` is 0660); `;` outside quotes starts a comment; bare
  * yes/on/true are "1" and no/off/false/none/null are "". ${VAR} comes from the environment.
  */
-export function iniValue(src: string, env: Readonly<Record<string, string | undefined>>): string | undefined {
+export function iniValue(src: string, env: Readonly<Env>): string | undefined {
   const parts: { text: string; bare: boolean }[] = [];
   let i = 0;
   const bare = (s: string) => {
@@ -83,7 +84,7 @@ function trimEnds(parts: { text: string; bare: boolean }[]): void {
   while (parts.length > 0 && parts[0]!.bare && parts[0]!.text === '') parts.shift();
 }
 
-function doubleQuoted(src: string, from: number, env: Readonly<Record<string, string | undefined>>): { text: string; end: number } | undefined {
+function doubleQuoted(src: string, from: number, env: Readonly<Env>): { text: string; end: number } | undefined {
   let text = '';
   for (let i = from; i < src.length; i++) {
     const c = src[i]!;

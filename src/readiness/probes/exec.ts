@@ -1,5 +1,5 @@
 // { exec: [argv] } — ready when the command exits 0, run in the service's cwd and env.
-import { captureCommand, type Captured } from '../../process/child.js';
+import { captureCommand, type Captured } from '../../process/capture.js';
 import type { Probe } from '../../types.js';
 import type { ProbeContext } from './context.js';
 import { recordObservation } from './observed.js';

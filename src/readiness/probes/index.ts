@@ -11,6 +11,7 @@ import { waitTcp } from './tcp.js';
 import { waitUnix } from './unix.js';
 
 export type { ProbeContext } from './context.js';
+export { describeProbe } from './describe.js';
 
 export async function waitReady(probe: Probe, ctx: ProbeContext): Promise<void> {
   ctx.signal.throwIfAborted();
@@ -30,24 +31,5 @@ export async function waitReady(probe: Probe, ctx: ProbeContext): Promise<void> 
       return waitLog(probe, ctx);
     case 'fastcgi':
       return waitFastcgi(probe, ctx);
-  }
-}
-
-/** The probe as a person would write it: "unix:/run/php/fpm.sock", "tcp:127.0.0.1:80". */
-export function describeProbe(probe: Probe): string {
-  switch (probe.kind) {
-    case 'unix':
-    case 'file':
-      return `${probe.kind}:${probe.path}`;
-    case 'tcp':
-      return probe.host ? `tcp:${probe.host.includes(':') && !probe.host.startsWith('[') ? `[${probe.host}]` : probe.host}:${probe.port}` : `tcp:${probe.port}`;
-    case 'http':
-      return probe.status === undefined ? probe.url : `${probe.url} (status ${probe.status})`;
-    case 'exec':
-      return `exec: ${probe.argv.join(' ')}`;
-    case 'log':
-      return `log: /${probe.regex}/`;
-    case 'fastcgi':
-      return `fastcgi:${probe.address}${probe.path}`;
   }
 }

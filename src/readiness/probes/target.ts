@@ -1,7 +1,9 @@
 // The state of what a probe waits for, read without touching the service (for ready.timeout):
 // a missing path, a stale socket, a port held by another process tree, nothing listening.
 import type { Probe } from '../../types.js';
-import { allPids, canonicalPath, listeningSockets, procAvailable, processInfo, unixListeners, whoListensOn } from '../../os/proc.js';
+import { allPids, procAvailable, processInfo } from '../../os/proc.js';
+import { realSocketPath, unixListeners } from '../../os/net.js';
+import { listeningSockets, whoListensOn } from '../../os/sockets.js';
 import { parseFcgiAddress } from './fastcgi-client.js';
 import { lastObservation } from './observed.js';
 import { describeParent, ownerAndMode, pathState } from './path-state.js';
@@ -66,8 +68,8 @@ function socketTarget(label: string, path: string, service: string, tree: Set<nu
     return { ...base, summary: `${label} exists but is a ${st.type === 'file' ? 'regular file' : st.type}, not a socket (${ownerAndMode(st)})`, fields: { path: st } };
   }
   if (!procAvailable()) return { ...base, summary: `${label} exists (${ownerAndMode(st)}) but connect() did not succeed${seen ? `: ${seen}` : ''}`, fields: { path: st } };
-  const canonical = canonicalPath(path);
-  const serving = unixListeners().filter((l) => l.address === path || canonicalPath(l.address) === canonical);
+  const canonical = realSocketPath(path);
+  const serving = unixListeners().filter((l) => l.address === path || realSocketPath(l.address) === canonical);
   if (serving.length === 0) {
     return { ...base, summary: `${label} is a stale socket: the file exists (${ownerAndMode(st)}) but nothing listens on it (left by an earlier run, or never bound by this one)`, fields: { path: st, stale: true } };
   }

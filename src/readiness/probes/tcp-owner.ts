@@ -2,7 +2,9 @@
 // Through netlink the listener table costs ~0.05 ms, so it is read first and the tree's fds
 // only once something listens on the port. From /proc/net/tcp{,6} it costs milliseconds, so
 // it is read only when the tree holds a socket we cannot yet rule out.
-import { netlinkTcpListeners, processUid, procTcpListeners, settledSocketInodes, socketInodes, trackTree, type Listener, type ListenerSource } from '../../os/proc.js';
+import { processUid, trackTree } from '../../os/proc.js';
+import { netlinkTcpListeners, procTcpListeners, settledSocketInodes, type Listener, type ListenerSource } from '../../os/net.js';
+import { socketInodes } from '../../os/sockets.js';
 import type { Outcome } from './retry.js';
 
 const TREE_EVERY_MS = 20;
