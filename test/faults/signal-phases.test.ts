@@ -164,7 +164,8 @@ describe('SIGTERM at every phase', () => {
   });
 
   it('during a shutdown a service started by exiting: still within shutdownTimeout, the exiting service decides (3)', async () => {
-    const cfg = config(`services:\n  slow: { command: [${NODE}, ${fx('slow-stop.mjs')}, "20000"], stopTimeout: 30s }\n  app: { command: "sh -c 'sleep 0.3; exit 3'", after: [slow] }\n`);
+    // slow is ready once its SIGTERM handler is in place, however long node takes to start
+    const cfg = config(`services:\n  slow: { command: [${NODE}, ${fx('slow-stop.mjs')}, "20000"], stopTimeout: 30s, ready: { log: "slow-stop pid" } }\n  app: { command: "sh -c 'sleep 0.3; exit 3'", after: [slow] }\n`);
     const b = start(['-c', cfg]);
     await b.waitFor(says('slow', 'draining'), 20_000);
     const pids = reportedPids(b);
