@@ -43,12 +43,8 @@ async function main(argv: string[], env: Env): Promise<number> {
       return EXIT.OK;
     }
     case 'health': {
-      const { checkHealth } = await import('./readiness/ready-file.js');
-      const { defaultReadyFile } = await import('./plan/defaults.js');
-      const file = args.options.readyFile ?? env.BERTH_READY_FILE ?? defaultReadyFile(process.getuid?.() ?? 0);
-      const r = checkHealth(file);
-      (r.ok ? out : err)(`berth health: ${r.reason}`);
-      return r.ok ? EXIT.OK : EXIT.UNHEALTHY;
+      const { health } = await import('./cli/health.js');
+      return health({ readyFile: args.options.readyFile, config: args.options.config }, env, { cwd: process.cwd(), uid: process.getuid?.() ?? 0, out, err });
     }
     case 'ctl': {
       const { ctl } = await import('./cli/ctl.js');

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { alive, runBerth, startBerth, tempDir } from '../helpers/berth.js';
 import { berthAnswering } from '../../src/control/answering.js';
 import { processStartTime } from '../../src/os/proc.js';
+import { until } from '../faults/util.js';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => (t = tempDir('berth-second-')));
@@ -35,6 +36,21 @@ describe('a second berth beside a live one', () => {
     expect((await runBerth(['health', '--ready-file', ready])).code).toBe(0);
     expect(alive(first.pid)).toBe(true);
     expect(first.events('service.exit')).toEqual([]);
+    first.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+  });
+
+  it('while the first is still starting (no ready file yet), its control socket tells: 78, and its socket still answers', async () => {
+    const control = join(t.dir, `ctl-${++n}`, 'control.sock');
+    const first = startBerth(['--ready', `file:${join(t.dir, 'never')}`, '--ready-timeout', '0', '--', 'sleep', '60'], { env: { BERTH_CONTROL: control } });
+    await first.waitForEvent('service.start');
+    await until(() => statSync(control, { throwIfNoEntry: false })?.isSocket() === true, 10_000, 'the control socket');
+    const second = await runBerth(['--', 'restart', 'app'], { env: { BERTH_CONTROL: control } });
+    expect(second.code).toBe(78);
+    const refused = second.events('start.refused')[0]!;
+    expect(refused).toMatchObject({ pid: first.pid, path: control });
+    expect(String(refused.msg)).toContain('did you mean `berth ctl restart app`?');
+    expect(await berthAnswering(control)).toEqual({ answering: true, pid: first.pid });
     first.kill('SIGTERM');
     expect((await first.exited).code).toBe(0);
   });
