@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runBerth, tempDir } from '../helpers/berth.js';
+import { NODE, runBerth, tempDir } from '../helpers/berth.js';
 import { fx } from './util.js';
 import { maskQuoted, MIN_SLICE } from '../../src/output/relay/mask.js';
 
@@ -49,7 +49,7 @@ describe('other JSON encoders’ escapes', () => {
     it(`${format}: Python’s \\u00fc, Go’s \\u003c \\u0026 \\u003e, PHP’s \\/, upper-case hex, all escaped: no consumer decodes the secret, in child lines or berth’s report`, async () => {
       const cfg = t.write(
         `escapes-${format}.yaml`,
-        `secrets: [TOKEN]\nlog: { format: ${format} }\nservices:\n  app: { command: [node, ${JSON.stringify(fx('escaped-secret.mjs'))}], ready: { log: never-printed }, readyTimeout: 1500ms }\n`,
+        `secrets: [TOKEN]\nlog: { format: ${format} }\nservices:\n  app: { command: [${NODE}, ${JSON.stringify(fx('escaped-secret.mjs'))}], ready: { log: never-printed }, readyTimeout: 1500ms }\n`,
       );
       const r = await runBerth(['-c', cfg], { env: env({ TOKEN: token }) });
       expect(r.code).toBe(69); // not ready: the report carries the last lines
