@@ -33,6 +33,8 @@ export function checkConfig(config: Config): Finding[] {
     const first = taskNames.get(t.name);
     if (first !== undefined) findings.push({ path: ['tasks', i, 'name'], message: `"${t.name}" is already the name of tasks[${first}]` });
     else taskNames.set(t.name, i);
+    // their lines, and the last lines a report quotes, are told apart by name
+    if (config.services && Object.hasOwn(config.services, t.name)) findings.push({ path: ['tasks', i, 'name'], message: `"${t.name}" is already the name of a service; a task needs a name of its own` });
   });
   const services = Object.entries(config.services ?? {});
   for (const [name, s] of services) findings.push(...checkCommand(s.command, s.shell, ['services', name]));
@@ -65,7 +67,7 @@ function checkJobs(config: Config, taskNames: Map<string, number>): Finding[] {
   const findings: Finding[] = [];
   for (const [name, j] of Object.entries(config.jobs ?? {})) {
     findings.push(...checkCommand(j.command, j.shell, ['jobs', name]));
-    if (config.services?.[name] !== undefined) findings.push({ path: ['jobs', name], message: `"${name}" is already the name of a service; a job needs a name of its own` });
+    if (config.services && Object.hasOwn(config.services, name)) findings.push({ path: ['jobs', name], message: `"${name}" is already the name of a service; a job needs a name of its own` });
     const task = taskNames.get(name);
     if (task !== undefined) findings.push({ path: ['jobs', name], message: `"${name}" is already the name of tasks[${task}]; a job needs a name of its own` });
   }

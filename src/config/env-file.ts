@@ -41,6 +41,10 @@ export function parseEnvFile(text: string): { vars: Record<string, string>; prob
       continue;
     }
     const key = m[1]!;
+    if (key === '__proto__') {
+      problems.push({ line, message: '__proto__ cannot be an environment variable name berth carries; rename it' });
+      continue;
+    }
     const rest = raw.slice(m[0].length);
     const q = rest[0];
     if (q !== '"' && q !== "'") {

@@ -44,6 +44,20 @@ function readText(file: string): string {
   return text;
 }
 
+const PROTO_KEY = '"__proto__" cannot be a name or key in berth\'s config (a JavaScript object cannot hold it as data: it would be dropped); rename it';
+
+/** Every __proto__ key of the document: the schema never sees one (objects drop it), so it is found here. */
+function protoKeys(value: unknown, at: KeyPath = [], out: KeyPath[] = [], depth = 0): KeyPath[] {
+  if (value === null || typeof value !== 'object' || depth > 64) return out;
+  if (Array.isArray(value)) value.forEach((v, i) => protoKeys(v, [...at, i], out, depth + 1));
+  else
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '__proto__') out.push([...at, k]);
+      else protoKeys(v, [...at, k], out, depth + 1);
+    }
+  return out;
+}
+
 /** Top-level `x-` keys hold YAML anchors for the rest, as in Compose; berth ignores them. */
 function withoutExtensions(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
@@ -91,6 +105,7 @@ export function loadConfig(file: string, env: Env, options: { cwd?: string } = {
   if (source.value === undefined && source.problems.length === 0) throw new ConfigError([{ file: abs, path: '', message: EMPTY }]);
   if (source.value === undefined) throw new ConfigError(source.problems);
   const problems = [...source.problems];
+  for (const p of protoKeys(source.value)) problems.push({ file: abs, ...source.where(p), path: displayPath(p), message: PROTO_KEY });
   const parsed = configSchema.safeParse(withoutExtensions(source.value), { error: errorMap });
   if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues, source, abs));
   else for (const f of checkConfig(parsed.data)) problems.push({ file: abs, ...source.where(f.path), path: displayPath(f.path), message: f.message });

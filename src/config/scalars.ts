@@ -80,8 +80,9 @@ export const mode = field({ anyOf: [{ type: 'string', pattern: '^(?:0o?)?[0-7]{3
   return fail(expected('a file mode like "0775"', v));
 });
 
-export const SIMPLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-export const SIMPLE_NAME_RULE = 'a name may use letters, digits, ".", "_" and "-", and starts with a letter or digit';
+export const NAME_MAX = 64;
+export const SIMPLE_NAME = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${NAME_MAX - 1}}$`);
+export const SIMPLE_NAME_RULE = `a name may use letters, digits, ".", "_" and "-", starts with a letter or digit, and is at most ${NAME_MAX} characters`;
 
 export const simpleName = field({ type: 'string', pattern: SIMPLE_NAME.source }, (v) =>
   typeof v === 'string' && SIMPLE_NAME.test(v) ? ok(v) : fail(typeof v === 'string' ? `${quote(v)}: ${SIMPLE_NAME_RULE}` : expected('a name', v)),

@@ -25,14 +25,15 @@ export const pathList = (what: string) =>
     return Array.isArray(list) && list.every((s) => typeof s === 'string' && s !== '') ? ok(list as string[]) : fail(expected(what, v));
   });
 
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// __proto__ is a name no JavaScript object can hold as data: refused, never silently dropped
+export const ENV_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$/;
 
 const envValue = field({ type: ['string', 'number', 'boolean', 'null'] }, (v) =>
   typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? ok(String(v)) : v === null ? ok('') : fail(expected('a string, a number or true/false', v)),
 );
 
 export const envMap = z.record(
-  z.string().regex(/^[^=\0]+$/, { error: (i) => `${quote(String(i.input))} cannot be an environment variable name (it is empty or holds "=")` }),
+  z.string().regex(/^(?!__proto__$)[^=\0]+$/, { error: (i) => `${quote(String(i.input))} cannot be an environment variable name (it is empty, holds "=", or is __proto__)` }),
   envValue,
   { error: (i) => expected('a mapping of NAME: value', i.input) },
 );

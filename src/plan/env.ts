@@ -12,16 +12,17 @@ export interface EnvLayers {
 }
 
 export function mergeEnv(layers: EnvLayers): { env: Record<string, string>; envKeys: string[] } {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(layers.inherited)) if (v !== undefined) env[k] = v;
+  // a Map, not env[k] = v: any name is data (env["__proto__"] = v would vanish)
+  const env = new Map<string, string>();
+  for (const [k, v] of Object.entries(layers.inherited)) if (v !== undefined) env.set(k, v);
   const keys = new Set<string>();
   for (const layer of [layers.envFile, layers.top, layers.own]) {
-    for (const [k, v] of Object.entries(layer ?? {})) (env[k] = v, keys.add(k));
+    for (const [k, v] of Object.entries(layer ?? {})) (env.set(k, v), keys.add(k));
   }
   for (const s of layers.secrets ?? []) {
-    env[s.name] = s.value;
+    env.set(s.name, s.value);
     keys.add(s.name);
-    if (s.fromFile !== undefined) delete env[`${s.name}_FILE`]; // an image's own entrypoint would refuse both set
+    if (s.fromFile !== undefined) env.delete(`${s.name}_FILE`); // an image's own entrypoint would refuse both set
   }
-  return { env, envKeys: [...keys].sort() };
+  return { env: Object.fromEntries(env), envKeys: [...keys].sort() };
 }

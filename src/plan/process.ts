@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { Env, Probe, ProcessPlan } from '../types.js';
 import { splitShellWords } from '../config/shell-words.js';
+import { NAME_MAX } from '../config/scalars.js';
 import type { LoadedConfig } from '../config/load.js';
 import { displayFile } from '../config/errors.js';
 import { displayPath, type KeyPath } from '../config/key-path.js';
@@ -72,6 +73,6 @@ export function resolveProbe(probe: Probe, dir: string): Probe {
 
 /** A program's name as a service name: /usr/sbin/php-fpm8.2 → php-fpm8.2. */
 export function nameFromProgram(program: string): string {
-  const base = path.basename(program).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  const base = path.basename(program).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, NAME_MAX - 4); // room for -2 …
   return base === '' ? 'main' : base;
 }

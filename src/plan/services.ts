@@ -38,7 +38,8 @@ function chooseMain(ctx: PlanContext, entries: [string, ServiceConfig][], inputs
 
 function planService(ctx: PlanContext, name: string, s: ServiceConfig, main: boolean, inputs: ServiceInputs): ServicePlan | Problem | Problem[] {
   const keyPath = ['services', name];
-  const written = ctx.loaded?.config.services?.[name] !== undefined; // not the one made from the command
+  const services = ctx.loaded?.config.services;
+  const written = services !== undefined && Object.hasOwn(services, name); // not the one made from the command
   const replaced = main && inputs.cmdArgs !== undefined && inputs.cmdArgs.length > 0;
   const shell = !replaced && s.shell === true; // the command after berth is an argv, as Docker's CMD
   const pathEnv = { ...ctx.env, ...ctx.loaded?.envFileVars, ...ctx.loaded?.config.env, ...s.env }.PATH; // the child's PATH

@@ -17,7 +17,8 @@ function defaultName(command: string | string[], used: Set<string>): string {
 
 export function planTasks(ctx: PlanContext): TaskPlan[] {
   const tasks = ctx.loaded?.config.tasks ?? [];
-  const used = new Set(tasks.flatMap((t) => (t.name === undefined ? [] : [t.name])));
+  // a task named after its program never takes a service's name either
+  const used = new Set([...tasks.flatMap((t) => (t.name === undefined ? [] : [t.name])), ...Object.keys(ctx.loaded?.config.services ?? {})]);
   return tasks.map((t, i) => {
     const shell = t.shell === true;
     const base = processPlan(ctx, {

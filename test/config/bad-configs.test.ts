@@ -49,7 +49,7 @@ const table: [string, string, string[]][] = [
   ['negative count', svc('    maxRestarts: -1'), ['berth.yaml:4:18 services.app.maxRestarts: expected a whole number (0 or more) or unlimited, got -1']],
   ['a stop signal to forward', svc('    forward: [SIGHUP, TERM]'), ['berth.yaml:4:23 services.app.forward[1]: berth does not forward SIGTERM; it forwards SIGHUP, SIGUSR1, SIGUSR2 or SIGWINCH']],
   ['forward not a list', svc('    forward: SIGHUP'), ['berth.yaml:4:14 services.app.forward: expected a list of signals (SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH), or [] for none, got "SIGHUP"']],
-  ['service name with a space', 'services:\n  "my app":\n    command: x', ['berth.yaml:2:3 services.my app: "my app" is not a valid service name: a name may use letters, digits, ".", "_" and "-", and starts with a letter or digit']],
+  ['service name with a space', 'services:\n  "my app":\n    command: x', ['berth.yaml:2:3 services.my app: "my app" is not a valid service name: a name may use letters, digits, ".", "_" and "-", starts with a letter or digit, and is at most 64 characters']],
   ['a cycle', 'services:\n  a:\n    command: x\n    after: [b]\n  b:\n    command: x\n    after: [c]\n  c:\n    command: x\n    after: [a]', ['berth.yaml:4:12 services.a.after: cycle a → b → c → a']],
   ['after itself', svc('    after: [app]'), ['berth.yaml:4:12 services.app.after: app cannot come after itself']],
   ['after a service that is not there', 'services:\n  nginx:\n    preset: nginx\n    after: [php]\n  php-fpm:\n    preset: php-fpm', ['berth.yaml:4:12 services.nginx.after: unknown service "php"; did you mean "php-fpm"?']],
