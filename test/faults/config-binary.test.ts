@@ -138,7 +138,7 @@ describe("names that are also properties of every JavaScript object", () => {
   const cases: [string, string, RegExp][] = [
     ['a probe mapping keyed constructor', 'services:\n  app: { command: [true], ready: { constructor: x } }\n', /unknown probe key "constructor"/],
     ['a secret named constructor', 'secrets: [constructor]\nservices:\n  app: { command: [true] }\n', /neither constructor nor constructor_FILE is set/],
-    ['a secret named __proto__', 'secrets: [__proto__]\nservices:\n  app: { command: [true] }\n', /neither __proto__ nor __proto___FILE is set/],
+    ['a secret named __proto__', 'secrets: [__proto__]\nservices:\n  app: { command: [true] }\n', /secrets\[0\]: expected a variable name like POSTGRES_PASSWORD, got "__proto__"/],
     ['${constructor}', 'services:\n  app: { command: [echo, "${constructor}"] }\n', /constructor is not set/],
     ['${toString:?}', 'services:\n  app: { command: [echo, "${toString:?}"] }\n', /toString is not set/],
     ['an http status mapping with its own toString', 'services:\n  app: { command: [true], ready: { http: "http://127.0.0.1/", status: { toString: x } } }\n', /status: expected an HTTP status from 100 to 599, got a mapping/],
