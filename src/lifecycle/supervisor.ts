@@ -74,7 +74,11 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
   const control = await openControl(initial, log, {
     plan: () => run.current,
     services: () => run.services,
-    reload: async (dryRun) => run.reload?.(dryRun),
+    reload: async (dryRun) => {
+      const r = await run.reload?.(dryRun);
+      run.gate.update(); // the list of services changed: a removed one may have been the last not ready
+      return r;
+    },
     tasks: run.tasks.rows,
     stopping: () => run.stopping.requested,
     ready: () => run.gate.health().ready,
