@@ -1,5 +1,5 @@
 // `berth ctl status` as a table for a person; --json gives the same facts as data.
-import type { ReloadOutcome, ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
+import type { JobStatus, ReloadOutcome, ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
 
 /** What a reload found, would do (--dry-run) or did. */
 export function formatReload(r: ReloadOutcome): string {
@@ -33,8 +33,7 @@ export function formatStatus(s: StatusSnapshot, now: number): string {
   }
   if (s.jobs.length) {
     out.push('');
-    const keys = [...new Set(s.jobs.flatMap((j) => Object.keys(j).filter((k) => k !== 'name')))].slice(0, 6);
-    out.push(...table([['JOB', ...keys.map((k) => k.toUpperCase())], ...s.jobs.map((j) => [j.name, ...keys.map((k) => cell(j[k]))])]));
+    out.push(...table([['JOB', 'SCHEDULE', 'LAST RUN', 'STATUS', 'TOOK', 'NEXT RUN', 'RUNNING'], ...s.jobs.map((j) => jobRow(j, now))]));
   }
   return out.join('\n');
 }
@@ -45,6 +44,23 @@ function lastExit(r: ServiceStatus, now: number): string {
   const e = r.lastExit;
   if (!e) return '-';
   return `${e.signal ?? `code ${e.code}`} ${duration(now - e.at)} ago`;
+}
+
+/** a job's row: when it last ran and how it ended, when it runs next, its runs going now */
+function jobRow(j: JobStatus, now: number): string[] {
+  const last = j.lastRun as { startedAt: number; durationMs: number; status: number; timedOut: boolean } | null;
+  const next = typeof j.nextRun === 'number' ? j.nextRun : null;
+  const schedule = `${cell(j.schedule)}${j.timezone && j.timezone !== 'UTC' && !String(j.schedule).startsWith('@every') ? ` (${cell(j.timezone)})` : ''}`;
+  const running = Array.isArray(j.running) && j.running.length ? `pid ${j.running.join(', ')}` : '-';
+  return [
+    j.name,
+    schedule,
+    last ? `${duration(now - last.startedAt)} ago` : 'never',
+    last ? (last.timedOut ? `${last.status} (timed out)` : String(last.status)) : '-',
+    last ? duration(last.durationMs) : '-',
+    next === null ? '-' : `in ${duration(next - now)} (${new Date(next).toISOString().replace(/\.\d+Z$/, 'Z')})`,
+    running,
+  ];
 }
 
 function cell(v: unknown): string {

@@ -2,17 +2,11 @@
 // socket drives. The supervisor hands over what it knows through getters; nothing here
 // decides the container's fate except through Service itself.
 import type { EventLog, Plan } from '../types.js';
-import type { ActionResult, ControlTarget, JobStatus, Names, ReloadOutcome, ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
+import type { ActionResult, ControlTarget, Names, ReloadOutcome, ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
+import type { JobsControl } from '../jobs/control.js';
 import { describeProbe } from '../readiness/probes/describe.js';
 import type { Service } from './service.js';
 import { VERSION } from '../version.js';
-
-/** What the scheduler (jobs) adds to the control socket, when there is one. */
-export interface JobsControl {
-  names(): string[];
-  status(): JobStatus[];
-  start(name: string): Promise<ActionResult>;
-}
 
 export interface OperatorDeps {
   log: EventLog;
@@ -37,9 +31,21 @@ export function createOperator(d: OperatorDeps): ControlTarget {
   const find = (name: string) => d.services().find((s) => s.name === name);
   const notYet = (name: string): ActionResult => ({ ok: false, code: 'not-ready', message: `${name} has not started yet: berth is still ${d.services().length ? 'starting services' : 'running its tasks'}` });
 
-  return {
+  // `queue` is every replica of queue (queue:1 … queue:N), `queue:2` one of them
+  const processesOf = (name: string): string[] => {
+    const replicas = d.services().filter((s) => s.plan.replica?.service === name && s.name !== name);
+    return replicas.length ? replicas.map((s) => s.name) : [name];
+  };
+  const fanOut = async (name: string, act: (one: string) => Promise<ActionResult> | ActionResult): Promise<ActionResult> => {
+    const names = processesOf(name);
+    if (names.length === 1) return act(names[0]!);
+    return combine(await Promise.all(names.map(act)));
+  };
+
+  const target: ControlTarget = {
     names(): Names {
-      return { services: d.plan().services.map((s) => s.name), jobs: d.jobs?.()?.names() ?? [] };
+      const services = d.plan().services.flatMap((s) => [s.name, ...(s.replicas !== undefined && s.replicas > 1 ? Array.from({ length: s.replicas }, (_, i) => `${s.name}:${i + 1}`) : [])]);
+      return { services, jobs: d.jobs?.()?.names() ?? [] };
     },
     stopping: d.stopping,
     status(): StatusSnapshot {
@@ -92,7 +98,8 @@ export function createOperator(d: OperatorDeps): ControlTarget {
       if (!svc) return notYet(name);
       const pid = svc.child?.pid;
       if (pid === undefined || !svc.forward(signal)) return { ok: false, code: 'failed', message: `${name} is not running (${svc.state}: ${svc.reason}); no ${signal} sent` };
-      d.log.info('signal.sent', { service: name, pid, signal }, `sent ${signal} to ${name} (pid ${pid} and its group)`);
+      const who = svc.plan.replica ? { service: svc.plan.replica.service, replica: svc.plan.replica.index } : { service: name };
+      d.log.info('signal.sent', { ...who, pid, signal }, `sent ${signal} to ${name} (pid ${pid} and its group)`);
       return { ok: true, message: `sent ${signal} to ${name} (pid ${pid})`, pid };
     },
     lastLines: d.lastLines,
@@ -114,6 +121,34 @@ export function createOperator(d: OperatorDeps): ControlTarget {
     },
     reload: d.reload,
   };
+  return {
+    ...target,
+    restart: (name) => fanOut(name, (one) => target.restart(one)),
+    stop: (name) => fanOut(name, (one) => target.stop(one)),
+    start: (name) => (d.jobs?.()?.names().includes(name) ? target.start(name) : fanOut(name, (one) => target.start(one))),
+    signal(name, signal) {
+      const results = processesOf(name).map((one) => target.signal(one, signal));
+      return results.length === 1 ? results[0]! : combine(results);
+    },
+    lastLines(name, n) {
+      const names = processesOf(name);
+      if (names.length === 1) return target.lastLines(names[0]!, n);
+      return names.flatMap((one) => target.lastLines(one, n).map((line) => `${one} | ${line}`)).slice(-n);
+    },
+    follow(name, onLine) {
+      const names = processesOf(name);
+      if (names.length === 1) return target.follow(names[0]!, onLine);
+      const stops = names.map((one) => target.follow(one, (line) => onLine(`${one} | ${line}`)));
+      return () => stops.forEach((stop) => stop());
+    },
+  };
+}
+
+/** One answer for a verb that went to every replica: ok when each was, every message kept. */
+function combine(results: ActionResult[]): ActionResult {
+  const failed = results.find((r) => !r.ok);
+  const message = results.map((r) => r.message).join('\n');
+  return failed && !failed.ok ? { ok: false, code: failed.code, message, results } : { ok: true, message, results };
 }
 
 /** Resolves once the service is ready, will not be (exited, stopped), or berth stops. */
@@ -146,7 +181,8 @@ function pendingRow(name: string): ServiceStatus {
 function serviceStatus(s: Service, now: number): ServiceStatus {
   const running = s.child !== undefined;
   return {
-    name: s.name,
+    name: s.plan.replica?.service ?? s.name,
+    ...(s.plan.replica && { replica: s.plan.replica.index }),
     state: s.state,
     reason: s.reason,
     pid: s.child?.pid ?? null,

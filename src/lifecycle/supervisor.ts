@@ -13,6 +13,7 @@ import { findRunningBerth } from './second-berth.js';
 import { Service } from './service.js';
 import { expandReplicas, replicaRunner } from './replicas.js';
 import { createJobs, type Jobs } from '../jobs/index.js';
+import { jobsControl } from '../jobs/control.js';
 import { installSignals } from './signals.js';
 import { removeReadyFile } from '../readiness/ready-file.js';
 import { ReadyGate } from './ready-gate.js';
@@ -80,6 +81,7 @@ export async function supervise(initial: Plan, deps: SupervisorDeps): Promise<nu
       return r;
     },
     tasks: run.tasks.rows,
+    jobs: () => (run.jobs ? jobsControl(run.jobs) : undefined),
     stopping: () => run.stopping.requested,
     ready: () => run.gate.health().ready,
     lastLines: (name, n) => deps.relay.lastLines(name, n),

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { binaries, exitWithin, fleet, httpGet } from '../fixtures/presets/php-nginx.js';
 import { copyLaravel, type LaravelCopy } from '../fixtures/php-laravel.js';
 import { processStat } from '../../src/os/proc.js';
+import { runCtl } from '../helpers/ctl.js';
 
 const skipped = binaries.missing ? ` — SKIPPED: ${binaries.missing}` : '';
 
@@ -51,6 +52,18 @@ describe.skipIf(binaries.missing)(`examples/php-laravel${skipped}`, () => {
     // the page sees the work done
     const after = await httpGet(`http://127.0.0.1:${ex.port}/`);
     expect(after.body).toMatch(/jobs processed: [1-9]\d*, waiting: \d+, scheduler last ran: \d+\.\d+/);
+
+    // berth ctl: the two workers as rows of their own, the scheduler with its last and next run
+    const status = JSON.parse((await runCtl(['status', '--json'], { control: ex.control })).stdout) as { services: { name: string; replica?: number; state: string }[]; jobs: { name: string; lastRun: { status: number } | null; nextRun: number | null }[] };
+    expect(status.services.filter((s) => s.name === 'queue').map((s) => [s.replica, s.state])).toEqual([[1, 'ready'], [2, 'ready']]);
+    expect(status.jobs).toEqual([expect.objectContaining({ name: 'scheduler', schedule: '@every 1s', lastRun: expect.objectContaining({ status: 0 }), nextRun: expect.any(Number) })]);
+    const table = await runCtl(['status'], { control: ex.control });
+    expect(table.stdout).toMatch(/^queue:2\s+ready\s/m);
+    expect(table.stdout).toMatch(/^scheduler\s+@every 1s\s+\S+ ago\s+0\s/m);
+    // and runs it now when asked
+    const now = await runCtl(['start', 'scheduler'], { control: ex.control });
+    expect([0, 1]).toContain(now.code); // 1: a scheduled run was going at that moment (overlap: skip)
+    if (now.code === 0) await b.waitForEvent('job.start', { job: 'scheduler', trigger: 'ctl' }, 10_000);
 
     b.kill('SIGTERM');
     expect(await exitWithin(b, 30_000)).toEqual({ code: 0, signal: null });
