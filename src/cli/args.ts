@@ -114,7 +114,8 @@ Usage:
   berth [run] [options] [--] [COMMAND [ARG...]]   supervise (the default verb)
   berth check  [options] [--json]   validate config + preflight; starts nothing
   berth plan   [options] [--json]   print the resolved plan; starts nothing
-  berth health [--ready-file PATH]  exit 0 when ready, 1 when not (HEALTHCHECK)
+  berth health [--ready-file PATH]  exit 0 when ready, 1 when not (HEALTHCHECK); finds the
+                                    ready file as run does (-c, $BERTH_CONFIG: its readyFile)
   berth schema                      print the config's JSON Schema
   berth ctl VERB [ARG...]           talk to the berth running here (docker exec … berth ctl status):
     status [--json]                 every service, task and job: state, pid, uptime, restarts
@@ -148,10 +149,21 @@ Environment also: BERTH_TERMINATION_LOG=PATH|false, where berth writes why it en
 
 Flags beat environment beat the config file. The first word that is not a verb or an
 option starts the command: \`berth php-fpm -F\`; \`berth -- check\` runs a program named check.
+A berth started where a live one runs (its ready file or control socket) exits 78 at once,
+touching nothing: use berth ctl.
+
+Services (berth.yaml; every key: berth schema, docs/CONFIG.md) start by dependency level
+(berth plan shows them) and stop the other way, side by side, each within its stopTimeout;
+berth check warns when a chain of stopTimeouts exceeds shutdownTimeout. restart: on-failure
+or always waits 1 s doubling to 30 s; a run of minUptime (10s) restarts at once, uncounted;
+past maxRestarts (5 in 60 s, or unlimited) berth gives up with the last non-zero status, or 75.
+forward: [SIGHUP] (or []) narrows which of HUP, USR1, USR2, WINCH reach a service.
 
 Exit status: 0 clean stop; a service's or task's own status (128+signal when killed);
 137 SIGKILLed at shutdown; 124 task timeout; 127/126 command not found/not executable;
-69 not ready, unhealthy (restart: never) or waitFor timed out; 64 usage; 78 config or preflight; 70 berth's own bug.
+69 not ready, unhealthy (restart: never) or waitFor timed out; 75 gave up restarting a
+service whose runs ended 0; 64 usage; 78 config or preflight, or another berth running here;
+70 berth's own bug.
 berth ctl: 0 done; 64 unknown name (it lists what exists); 69 no berth answering at the
 socket, or not ready again in time; 77 refused (only root and berth's own user may);
 78 reload found problems in the config (nothing changed).
