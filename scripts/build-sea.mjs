@@ -125,7 +125,8 @@ function runOnce(exe, trainDir) {
   writeFileSync(join(scratch, 'berth.yaml'), 'tasks:\n  - name: warm\n    command: ["true"]\nservices:\n  main:\n    command: ["true"]\n');
   const r = spawnSync(exe, ['-c', join(scratch, 'berth.yaml')], {
     // its own ready file and control socket: a berth running on this machine holds the defaults
-    env: { ...process.env, BERTH_SEA_TRAIN: trainDir, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_CONTROL: join(scratch, 'control.sock'), BERTH_LOG_LEVEL: 'warn' },
+    // and no termination report (as root it would land in /dev)
+    env: { ...process.env, BERTH_SEA_TRAIN: trainDir, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_CONTROL: join(scratch, 'control.sock'), BERTH_TERMINATION_LOG: 'false', BERTH_LOG_LEVEL: 'warn' },
     cwd: scratch,
     stdio: ['ignore', 'ignore', 'inherit'],
     timeout: 60_000,

@@ -106,7 +106,8 @@ renameSync(next, dist);
 const scratch = mkdtempSync(join(tmpdir(), 'berth-build-'));
 writeFileSync(join(scratch, 'berth.yaml'), 'tasks:\n  - name: warm\n    command: ["true"]\nservices:\n  main:\n    command: ["true"]\n');
 const trained = spawnSync(process.execPath, [join(root, 'bin/berth.js'), '-c', join(scratch, 'berth.yaml')], {
-  env: { ...process.env, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_CONTROL: join(scratch, 'control.sock'), BERTH_LOG_LEVEL: 'warn' }, // its own socket: another berth may hold the default
+  // its own socket: another berth may hold the default; no termination report (as root it would land in /dev)
+  env: { ...process.env, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_CONTROL: join(scratch, 'control.sock'), BERTH_TERMINATION_LOG: 'false', BERTH_LOG_LEVEL: 'warn' },
   cwd: scratch,
   stdio: ['ignore', 'ignore', 'inherit'],
   timeout: 60_000,
