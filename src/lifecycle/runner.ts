@@ -45,7 +45,10 @@ export function createRunner({ plan, log, relay, users, stopping, pid1, foregrou
       const u = p.user ? users.get(p.user) : undefined;
       const env = u?.home && !p.env.HOME ? { ...p.env, HOME: u.home } : p.env;
       const fg = opts?.foreground && foreground ? foregroundOf(p.name, foreground, log) : undefined;
-      return spawnChild({ argv: p.argv, cwd: p.cwd, env, uid: u?.uid, gid: u?.gid, foreground: fg, passThrough: passThrough(plan, p) });
+      // on a terminal too, output goes through the relay when there is a secret to mask
+      const maskOutput = fg !== undefined && plan.secretValues.length > 0;
+      if (maskOutput) log.info('terminal.masked', { service: p.name }, `${p.name} has the terminal for its input; its output goes through berth so that secrets are masked (it sees pipes, not the terminal, on stdout and stderr)`);
+      return spawnChild({ argv: p.argv, cwd: p.cwd, env, uid: u?.uid, gid: u?.gid, foreground: fg, maskOutput, passThrough: passThrough(plan, p) });
     },
     relayOutput(name, child, onLine) {
       const relayed = Promise.all([

@@ -28,6 +28,8 @@ export interface SpawnOptions {
   /** own the terminal (docker run -it): stdio inherited, not a new session */
   foreground?: Foreground;
   /** raw logs with nothing to mask or read: the child writes to berth's own stdout and stderr */
+  /** in the foreground: the terminal is its stdin only, stdout and stderr still go to the relay (secrets to mask) */
+  maskOutput?: boolean;
   passThrough?: boolean;
 }
 
@@ -62,7 +64,9 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
   if (lent && !lent.ok) launch?.onKept?.(lent.code);
   const takeBack = lent?.ok ? lent.value : () => {};
   const [file, ...args] = launch ? [...launch.launcher.argv, ...opts.argv] : opts.argv;
-  const pipes = opts.foreground || opts.passThrough ? undefined : realPipes();
+  const relayed = !opts.passThrough && (!opts.foreground || opts.maskOutput === true);
+  const pipes = relayed ? realPipes() : undefined;
+  const [toOut, toErr] = pipes ? [pipes.stdout.write, pipes.stderr.write] : (['pipe', 'pipe'] as const);
   let sub;
   try {
     // node:child_process, not execa, for the long-running children: execa alone costs
@@ -73,7 +77,7 @@ export function spawnChild(opts: SpawnOptions): Child | { spawnError: string } {
       uid: opts.uid,
       gid: opts.gid,
       detached: !opts.foreground,
-      stdio: opts.foreground ? 'inherit' : opts.passThrough ? ['ignore', 1, 2] : pipes ? ['ignore', pipes.stdout.write, pipes.stderr.write] : ['ignore', 'pipe', 'pipe'],
+      stdio: opts.foreground ? (relayed ? ['inherit', toOut, toErr] : 'inherit') : opts.passThrough ? ['ignore', 1, 2] : ['ignore', toOut, toErr],
       windowsHide: true,
     });
   } catch (err) {

@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { NODE, runBerth, tempDir } from '../helpers/berth.js';
+import { BERTH_COMMAND, NODE, runBerth, tempDir } from '../helpers/berth.js';
+import { inTerminal, run, terminalProblem } from '../fixtures/pid1/harness.js';
 import { fx } from './util.js';
 import { maskQuoted, MIN_SLICE } from '../../src/output/relay/mask.js';
 
@@ -104,5 +105,28 @@ describe('long secrets where berth quotes a value', () => {
       { numRuns: 500 },
     );
     expect(maskQuoted('short sec and short', ['sec'])).toBe('short *** and short'); // under 8: whole only
+  });
+});
+
+describe.skipIf(terminalProblem())('on a terminal (docker run -it)', () => {
+  it('the service keeps the terminal for its input, and its output is masked', async () => {
+    const token = 'tty-secret-Zq9-long';
+    const script = 'echo "token=$TOKEN"; tty; read answer; echo "got $answer"; exit 4';
+    const cfg = t.write('tty.yaml', `secrets: [TOKEN]\nservices:\n  app: { command: [sh, -c, ${JSON.stringify(script)}] }\n`);
+    const r = run(inTerminal([...BERTH_COMMAND, '-c', cfg]), 30_000, {
+      ...process.env,
+      NO_COLOR: '1',
+      TOKEN: token,
+      BERTH_READY_FILE: join(t.dir, `tty-ready-${++n}`),
+      BERTH_CONTROL: join(t.dir, `tty-control-${n}.sock`),
+    });
+    await r.waitForText('/dev/pts/'); // its stdin is still the terminal
+    r.write('yes\n'); // only the terminal's foreground group may read it
+    const { status, output } = await r.exited;
+    expect(status).toBe(4);
+    expect(output).toContain('got yes');
+    expect(output).toContain('token=***');
+    expect(output).not.toContain(token);
+    expect(output).toMatch(/terminal\.masked/);
   });
 });

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BERTH, ROOT, tempDir } from '../helpers/berth.js';
+import { BERTH_COMMAND, NODE, ROOT, tempDir } from '../helpers/berth.js';
 import { fx } from './util.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -18,8 +18,8 @@ const SEQ = join(ROOT, 'test/fixtures/relay/seq.mjs');
 /** berth with its stdout a pipe read by slow-reader.mjs; resolves when both have exited */
 async function throughSlowReader(config: string, rate: number, stop?: number) {
   const file = join(t.dir, `out-${++n}`);
-  const reader = spawn(process.execPath, [fx('slow-reader.mjs'), String(rate), file, ...(stop === undefined ? [] : [String(stop)])], { stdio: ['pipe', 'ignore', 'inherit'] });
-  const berth = spawn(process.execPath, [BERTH, '-c', t.write(`cfg-${n}.yaml`, config)], {
+  const reader = spawn(NODE, [fx('slow-reader.mjs'), String(rate), file, ...(stop === undefined ? [] : [String(stop)])], { stdio: ['pipe', 'ignore', 'inherit'] });
+  const berth = spawn(BERTH_COMMAND[0]!, [...BERTH_COMMAND.slice(1), '-c', t.write(`cfg-${n}.yaml`, config)], {
     cwd: ROOT,
     stdio: ['ignore', reader.stdin!, 'pipe'],
     env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, BERTH_READY_FILE: join(t.dir, `ready-${n}`), BERTH_CONTROL: join(t.dir, `control-${n}.sock`) } as NodeJS.ProcessEnv,
@@ -37,7 +37,7 @@ async function throughSlowReader(config: string, rate: number, stop?: number) {
 }
 
 const exitsAfter = (lines: number, code: number) =>
-  `services:\n  app: { command: [sh, -c, ${JSON.stringify(`node ${SEQ} ${lines} one 30; exit ${code}`)}] }\n`;
+  `services:\n  app: { command: [sh, -c, ${JSON.stringify(`${NODE} ${SEQ} ${lines} one 30; exit ${code}`)}] }\n`;
 
 describe('a slow stdout', () => {
   it('read at 200 KB/s: a service prints 10,000 lines and exits 3; every line, service.exit and shutdown.done arrive, whole and in order', async () => {
