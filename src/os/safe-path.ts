@@ -3,7 +3,7 @@
 // relative to its parent's descriptor (through /proc/self/fd, Node has no openat), so
 // a link planted by a less privileged user is refused instead of followed, and chown
 // and chmod act on the descriptor, never on a path that could change under them.
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 
 /** A path berth will not touch, and why: preflight reports it and berth exits 78. */
@@ -144,6 +144,7 @@ interface WalkOptions {
 /** Opens the directory at path without following a link anyone but root (or berth) could have made. */
 export function openDirSafe(path: string, opts: WalkOptions): Walked {
   if (!isAbsolute(path)) throw new UnsafePathError(path, 'an absolute path is expected');
+  if (!existsSync('/proc/self/fd')) throw new UnsafePathError(path, 'berth walks paths through /proc/self/fd, and /proc is not mounted');
   let parts = components(path);
   let fd = openSync('/', OPEN_DIR);
   let here = '/';
