@@ -2,13 +2,14 @@
 // start times. Processes vanish between two reads all the time; that is a normal answer,
 // never an error. Sockets and their owners are in net.ts and sockets.ts.
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
 
 /** What /proc/PID/stat says: cheap enough to read for every process. */
 export interface ProcessStat {
   pid: number;
   ppid: number;
   pgrp: number;
-  comm: string; // the kernel's 15-character command name
+  comm: string; // the process's name: the kernel's 15-character command name (see programName)
   state: string; // R, S, D, Z, T …
   startTicks: number; // clock ticks after boot
 }
@@ -61,7 +62,24 @@ export function parseStat(stat: string): ProcessStat | undefined {
 
 export function processStat(pid: number | string, procRoot = '/proc'): ProcessStat | undefined {
   const stat = readProcOnce(`${procRoot}/${pid}/stat`);
-  return stat === undefined ? undefined : parseStat(stat);
+  const p = stat === undefined ? undefined : parseStat(stat);
+  if (p && RUNTIME_THREAD_NAMES.has(p.comm)) p.comm = programName(pid, procRoot) ?? p.comm;
+  return p;
+}
+
+/**
+ * comm is the main thread's name, and some runtimes name that thread for themselves: every
+ * Node 24 process reads "MainThread" there, whatever it runs. Such a process is named from
+ * its command line instead (argv[0]'s basename, cut to the 15 characters the kernel keeps,
+ * as comm read before the runtime renamed it; process.title shows there too). A program that
+ * names itself (prctl, /proc/self/comm: "my-worker") keeps its own name.
+ */
+const RUNTIME_THREAD_NAMES = new Set(['MainThread']);
+
+function programName(pid: number | string, procRoot: string): string | undefined {
+  const argv0 = readProcOnce(`${procRoot}/${pid}/cmdline`)?.split('\0', 1)[0];
+  const name = argv0 ? basename(argv0) : undefined;
+  return name ? name.slice(0, 15) : undefined; // a zombie has no command line: comm is all there is
 }
 
 export function processInfo(pid: number): ProcessInfo | undefined {

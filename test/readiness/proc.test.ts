@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bootTimeMs, commandOf, descendants, processInfo, processStartTime, readProcessTree, trackTree } from '../../src/os/proc.js';
 import { settledSocketInodes, tcpListeners, unixListeners } from '../../src/os/net.js';
@@ -17,6 +18,27 @@ describe('processes', () => {
     expect(me.cmdline[0]).toBe(process.execPath);
     expect(commandOf(me)).toContain(process.execPath);
     expect(processInfo(2 ** 22 + 11)).toBeUndefined(); // no such process: an answer, not an error
+  });
+
+  it('names a process whose runtime named its main thread (Node 24: MainThread) from its command line; a self-chosen name stays', async () => {
+    // Node 24 names every process's main thread MainThread; written here the way it does, on any Node
+    const named = (name: string) => {
+      const p = spawn(process.execPath, ['-e', `require('fs').writeFileSync('/proc/self/comm', '${name}'); console.log('named'); setInterval(() => {}, 1000)`]);
+      return new Promise<typeof p>((resolve, reject) => {
+        p.stdout.once('data', () => resolve(p));
+        p.once('exit', () => reject(new Error(`${name}: the child exited`)));
+      });
+    };
+    const [runtime, own] = await Promise.all([named('MainThread'), named('my-worker')]);
+    try {
+      expect(readFileSync(`/proc/${runtime.pid}/comm`, 'utf8').trim()).toBe('MainThread');
+      expect(processInfo(runtime.pid!)!.comm).toBe(basename(process.execPath).slice(0, 15));
+      expect(readProcessTree(runtime.pid!).processes[0]!.comm).toBe(basename(process.execPath).slice(0, 15));
+      expect(processInfo(own.pid!)!.comm).toBe('my-worker');
+    } finally {
+      runtime.kill('SIGKILL');
+      own.kill('SIGKILL');
+    }
   });
 
   it('follows a tree down to its descendants', async () => {
