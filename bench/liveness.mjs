@@ -1,4 +1,4 @@
-// What liveness costs (DESIGN §9): berth's own CPU with 20 services each checked every second,
+// What liveness costs (CONTRACT §9): berth's own CPU with 20 services each checked every second,
 // set against the same berth with no checks (idle) and against a shell loop doing the same
 // checks (curl for http, bash's /dev/tcp for tcp), all measured in this one run.
 // CPU is utime+stime from /proc/PID/stat over a window after everything is ready (for the

@@ -12,7 +12,7 @@
 //
 // Clock: process.hrtime.bigint() in the service and here. It is CLOCK_MONOTONIC, one clock
 // for every process on a Linux host, in ns; checked below before anything is measured.
-// Target (DESIGN §5): p50 <= 5 ms, p99 <= 25 ms. Method and figures: docs/BENCHMARKS.md.
+// Target (CONTRACT §5): p50 <= 5 ms, p99 <= 25 ms. Method and figures: docs/BENCHMARKS.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, watch } from 'node:fs';
 import net from 'node:net';

@@ -42,7 +42,7 @@ export interface ProcessPlan {
   argv: string[]; // `shell: true` is already ['/bin/sh', '-c', string]
   shell: boolean;
   cwd: string; // absolute
-  env: Record<string, string>; // the child's whole environment, merged per DESIGN §2
+  env: Record<string, string>; // the child's whole environment, merged per CONTRACT §2
   envKeys: string[]; // keys berth set (envFile, env): shown by plan, never their values
   user?: string; // as written: name or uid[:gid]; resolved in preflight
   requires: string[]; // absolute paths
@@ -85,7 +85,7 @@ export interface ServicePlan extends ProcessPlan {
 
 export type OverlapPolicy = 'skip' | 'allow' | 'replace';
 
-/** A scheduled command (DESIGN §11): a task's process, run on a schedule once services are ready. */
+/** A scheduled command (CONTRACT §11): a task's process, run on a schedule once services are ready. */
 export interface JobPlan extends ProcessPlan {
   schedule: { kind: 'cron'; expr: string } | { kind: 'every'; everyMs: number };
   /** the schedule's text as written, for messages and `berth plan` */
@@ -95,7 +95,7 @@ export interface JobPlan extends ProcessPlan {
   timeoutMs?: number;
 }
 
-/** DESIGN §9: checked while the service runs, once it is ready. */
+/** CONTRACT §9: checked while the service runs, once it is ready. */
 export interface LivenessPlan {
   /** as written; absent: the service's `ready` (a preset may fill that in at preflight) */
   probe?: Probe;
@@ -130,7 +130,7 @@ export interface Plan {
 }
 
 /**
- * berth's own events. `event` is one of DESIGN §7's names; fields are flat and
+ * berth's own events. `event` is one of CONTRACT §7's names; fields are flat and
  * never hold a secret or an env value.
  */
 export interface EventLog {

@@ -1,4 +1,4 @@
-// DESIGN §1: verbs, options, and Docker's CMD convention. Pure: argv in, a value out.
+// CONTRACT §1: verbs, options, and Docker's CMD convention. Pure: argv in, a value out.
 import { UsageError } from '../errors.js';
 
 export type Verb = 'run' | 'check' | 'plan' | 'health' | 'schema' | 'ctl' | 'version' | 'help';

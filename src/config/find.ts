@@ -1,4 +1,4 @@
-// Which config file to load (DESIGN §1): -c, $BERTH_CONFIG, ./berth.yaml, ./berth.yml,
+// Which config file to load (CONTRACT §1): -c, $BERTH_CONFIG, ./berth.yaml, ./berth.yml,
 // ./berth.json, /etc/berth/berth.yaml. Asked for by name and missing is an error.
 import type { Env } from '../types.js';
 import { existsSync, statSync } from 'node:fs';

@@ -1,3 +1,6 @@
+// Layer config: find, read and validate the config file into data (zod schema, interpolation,
+// probes, durations). May import os (bounded reads), output (masking), types and errors; never
+// plan or anything that runs.
 // The config module's public face: find, load, validate, describe.
 export { findConfigFile, SEARCHED, SYSTEM_CONFIG, type FindOptions } from './find.js';
 export { loadConfig, type LoadedConfig } from './load.js';

@@ -1,4 +1,4 @@
-// The config file's shape (DESIGN §2), strict: an unknown key is an error.
+// The config file's shape (CONTRACT §2), strict: an unknown key is an error.
 // Defaults are not here; plan/defaults.ts applies them, so `berth plan` can show them.
 import { z } from 'zod';
 import { expected, quote } from './describe.js';

@@ -1,5 +1,5 @@
 // Is a berth answering at this control socket? A starting berth asks before it touches
-// anything (DESIGN §3 step 1: a second berth must never harm the first); `berth ctl` may
+// anything (CONTRACT §3 step 1: a second berth must never harm the first); `berth ctl` may
 // ask the same. Bounded: one connect and one short line, within timeoutMs.
 import { lstatSync } from 'node:fs';
 import { connect } from 'node:net';

@@ -1,4 +1,4 @@
-// The control socket `berth ctl` talks to (DESIGN §10): its protocol, its server and limits,
+// The control socket `berth ctl` talks to (CONTRACT §10): its protocol, its server and limits,
 // its client. Imports only os/ and config/ (signal names); the lifecycle implements
 // ControlTarget (lifecycle/operator.ts) and opens the socket (lifecycle/control.ts).
 export { PROTOCOL_VERSION, MAX_REQUEST_BYTES, parseRequest, errorReply, okReply, ERROR_STATUS, type Request, type Reply, type ErrorReply, type ErrorCode } from './protocol.js';

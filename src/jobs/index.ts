@@ -1,4 +1,6 @@
-// Scheduled jobs (DESIGN §11): the scheduler says when, each Job runs and reports.
+// Layer jobs: scheduled jobs (schedule, clock, runs). May import process, config, types and
+// lifecycle's Runner (the one seam tasks, services and jobs share).
+// Scheduled jobs (CONTRACT §11): the scheduler says when, each Job runs and reports.
 // Started once every service is ready; stopped inside the shutdown's deadline.
 import type { JobPlan } from '../types.js';
 import type { Runner } from '../lifecycle/runner.js';

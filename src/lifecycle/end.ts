@@ -1,4 +1,4 @@
-// How berth ends, said once: the termination report (DESIGN §9) from the exit status and its cause.
+// How berth ends, said once: the termination report (CONTRACT §9) from the exit status and its cause.
 import type { EventLog, Plan } from '../types.js';
 import { DEFAULTS } from '../plan/defaults.js';
 import { composeReport, type EndCause } from './termination.js';

@@ -1,4 +1,4 @@
-// DESIGN §4 after services ran: one place decides what berth exits with.
+// CONTRACT §4 after services ran: one place decides what berth exits with.
 import { exitStatus, type ExitInfo } from '../process/exit.js';
 import { EXIT, signalStatus } from '../errors.js';
 

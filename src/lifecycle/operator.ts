@@ -1,4 +1,4 @@
-// berth ctl's verbs on the running services (DESIGN §10): the ControlTarget the control
+// berth ctl's verbs on the running services (CONTRACT §10): the ControlTarget the control
 // socket drives. The supervisor hands over what it knows through getters; nothing here
 // decides the container's fate except through Service itself.
 import type { EventLog, Plan } from '../types.js';

@@ -1,4 +1,4 @@
-// DESIGN §9: the ready file and /readyz tell the truth at every moment. Both follow from the
+// CONTRACT §9: the ready file and /readyz tell the truth at every moment. Both follow from the
 // services' states (and the drain): recomputed on every change, the file written when the
 // last service becomes ready and removed the moment one is not, or the drain starts.
 import type { EventLog, Plan } from '../types.js';

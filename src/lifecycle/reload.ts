@@ -1,4 +1,4 @@
-// `berth ctl reload` (DESIGN §10): the config read again and checked as at start (load,
+// `berth ctl reload` (CONTRACT §10): the config read again and checked as at start (load,
 // preflight, the presets' own tests) while everything runs; any problem and nothing changes.
 // Otherwise the difference is applied in dependency order: removed services stop, added ones
 // start, changed ones restart (a preset whose only change is its config file is reloaded in

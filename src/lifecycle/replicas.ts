@@ -1,4 +1,4 @@
-// `replicas: N` (DESIGN §11): a service becomes N services of one process each, "queue:1"
+// `replicas: N` (CONTRACT §11): a service becomes N services of one process each, "queue:1"
 // … "queue:N", each with its own process group, readiness, restarts and backoff, so the
 // supervisor runs them as it runs any service: the service is ready when every replica
 // is, one that gives up restarting ends the container as any service does, and with no

@@ -45,7 +45,7 @@ export function keepHistory(history: readonly number[], decision: RestartDecisio
   return decision.restart ? [...recent, now] : recent;
 }
 
-/** Giving up never exits 0 (DESIGN §4): the last non-zero status of its runs, or 75. */
+/** Giving up never exits 0 (CONTRACT §4): the last non-zero status of its runs, or 75. */
 export function gaveUpStatus(lastFailure: number | undefined): number {
   return lastFailure ?? EXIT.GAVE_UP;
 }

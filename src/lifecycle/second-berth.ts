@@ -1,4 +1,4 @@
-// DESIGN §3 step 1: a second berth started by habit inside a running container
+// CONTRACT §3 step 1: a second berth started by habit inside a running container
 // (`docker exec app berth status`, as supervisorctl users type) must never harm the first:
 // when the ready file or the control socket belongs to a live berth, refuse at once and
 // touch nothing of it.

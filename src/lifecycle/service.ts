@@ -25,7 +25,7 @@ export interface ServiceHooks {
   onChange?(svc: Service): void;
 }
 
-/** how often a probe still waiting says what it sees (DESIGN §5: never silent for readyTimeout) */
+/** how often a probe still waiting says what it sees (CONTRACT §5: never silent for readyTimeout) */
 export const READY_WAITING_MS = 10_000;
 
 export interface ServiceOptions {
@@ -351,7 +351,7 @@ export class Service {
     this.child?.signalGroup('SIGKILL');
   }
 
-  /** What ended berth, when this service did (DESIGN §9's termination report). */
+  /** What ended berth, when this service did (CONTRACT §9's termination report). */
   finalCause(status: number, why: FinalWhy): ShutdownCause {
     const info = this.lastExit;
     const how = info ? (info.signal ? `killed by ${info.signal}` : info.spawnError ? `could not start: ${info.spawnError}` : `exited with code ${info.code}`) : undefined;

@@ -1,4 +1,4 @@
-// DESIGN §3 step 8: the reverse of the start order, as a graph, not a line. A service
+// CONTRACT §3 step 8: the reverse of the start order, as a graph, not a line. A service
 // stops once everything that comes after it has stopped; services with no order between
 // them stop at the same time, each with its own stopTimeout inside the one deadline.
 

@@ -1,4 +1,4 @@
-// Writing the termination report (DESIGN §9) where Kubernetes reads it, through safe-path:
+// Writing the termination report (CONTRACT §9) where Kubernetes reads it, through safe-path:
 // the directory walked without following a link another user could plant, the file renamed
 // into place. The kubelet bind-mounts /dev/termination-log: a rename onto a mount point
 // fails (EBUSY), so there the file is written in place, opened with O_NOFOLLOW, in one write.

@@ -1,4 +1,4 @@
-// DESIGN §9's termination report: why berth ended, in a few lines a person reads in
+// CONTRACT §9's termination report: why berth ended, in a few lines a person reads in
 // `kubectl describe pod`, and the same cause as fields of the last event (shutdown.done).
 import type { ShutdownCause } from './exit-status.js';
 import { maskSecrets } from '../plan/json.js';

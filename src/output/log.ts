@@ -1,4 +1,4 @@
-// berth's own events (DESIGN §7): pino JSON lines through the shared sink, so they stay
+// berth's own events (CONTRACT §7): pino JSON lines through the shared sink, so they stay
 // in order with the children's lines. json and pretty go to stdout, raw to stderr.
 import { pino } from 'pino';
 import type { EventLog, LogFormat, LogLevel } from '../types.js';
@@ -17,7 +17,7 @@ export interface LoggerOptions {
   /** ms since the epoch; replaced in tests */
   clock?: () => number;
   /**
-   * Safety net for DESIGN §2: events should never hold a secret, but a secret interpolated
+   * Safety net for CONTRACT §2: events should never hold a secret, but a secret interpolated
    * into a command would reach `service.start`'s argv; these values are masked as *** too.
    */
   secretValues?: string[];

@@ -1,3 +1,5 @@
+// Layer pid1: the duties of PID 1 (reaping orphans, subreaper, the terminal). May import os
+// and types.
 // What PID 1 duties look like to the supervisor; reaper.ts, libc.ts and tty.ts do them.
 import type { EventLog } from '../types.js';
 

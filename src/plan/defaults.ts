@@ -1,4 +1,4 @@
-// DESIGN §2's defaults, in one place, so the plan and its printout agree.
+// CONTRACT §2's defaults, in one place, so the plan and its printout agree.
 import type { LogLevel, RestartPolicy } from '../types.js';
 
 export const DEFAULTS = {
@@ -13,7 +13,7 @@ export const DEFAULTS = {
   maxRestarts: 5,
   minUptimeMs: 10_000,
   retries: 0,
-  retryDelayMs: 1_000, // DESIGN is silent; 1 s, as the restart backoff starts
+  retryDelayMs: 1_000, // the contract is silent; 1 s, as the restart backoff starts
   stopSignal: 'SIGTERM' as NodeJS.Signals,
   logLevel: 'info' as LogLevel,
   /** a stdout that takes nothing for this long is stuck, not slow: berth stops waiting for it */

@@ -1,3 +1,6 @@
+// Layer plan: config + command line → the Plan every other part runs from. Pure: reads no
+// file, starts nothing. May import config, readiness/probes/describe (text only), output
+// (masking), control (socket path), types and errors.
 // Config + command line → the Plan every other part runs from. Pure: reads no file
 // (the config module did), starts nothing; the same inputs give the same plan.
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Jobs: scheduled commands, each a task's process plus its schedule (DESIGN §11).
+// Jobs: scheduled commands, each a task's process plus its schedule (CONTRACT §11).
 import type { JobPlan } from '../types.js';
 import { isTimeZone } from '../config/schedule.js';
 import { formatDuration } from '../config/duration.js';

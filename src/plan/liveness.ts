@@ -1,4 +1,4 @@
-// DESIGN §9's `liveness:` block → the plan, with its defaults and the checks a config can fail.
+// CONTRACT §9's `liveness:` block → the plan, with its defaults and the checks a config can fail.
 import type { LivenessPlan, Probe } from '../types.js';
 import type { ServiceConfig } from '../config/schema.js';
 import type { Problem } from '../config/errors.js';

@@ -1,4 +1,4 @@
-// Services, with DESIGN §1's command rules: the command after `berth` replaces the
+// Services, with CONTRACT §1's command rules: the command after `berth` replaces the
 // command of the `main: true` (or the only) service, or becomes a service of its own.
 import path from 'node:path';
 import type { ServicePlan } from '../types.js';

@@ -1,3 +1,5 @@
+// Layer preflight: everything that can be known before starting anything, reported together.
+// May import plan, presets, os, types and errors.
 // §3 step 2: everything that can be known before starting anything, reported together.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';

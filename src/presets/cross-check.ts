@@ -1,4 +1,4 @@
-// DESIGN §6: every place nginx passes requests to on this machine (a unix socket, a loopback
+// CONTRACT §6: every place nginx passes requests to on this machine (a unix socket, a loopback
 // or wildcard port) must be served by a service berth runs, or by nginx itself. Each match
 // becomes an `after` edge, so nginx starts once its upstream is ready.
 import { canonicalPath, formatEndpoint, isLocal, serves, type Endpoint } from './endpoint.js';

@@ -1,4 +1,6 @@
-// DESIGN §6: the php-fpm and nginx presets. `fillPresetDefaults` is the pure part (command,
+// Layer presets: php-fpm and nginx, their config tests and the cross-check between them.
+// May import process (capture), readiness, os, output, config, types and errors.
+// CONTRACT §6: the php-fpm and nginx presets. `fillPresetDefaults` is the pure part (command,
 // stop signal); `inspectPresets` runs each preset's own config test and cross-checks them.
 import type { PresetName, ServicePlan } from '../types.js';
 import { isPresetProgram, resolvePresetArgv } from './binary.js';

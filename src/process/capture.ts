@@ -197,7 +197,7 @@ export interface CheckRun {
 const CHECK_TAIL_BYTES = 1024;
 
 /**
- * One liveness check command (DESIGN §9): in a process group of its own, so that past its
+ * One liveness check command (CONTRACT §9): in a process group of its own, so that past its
  * timeout, or once it has exited, the whole group is ended and nothing it started is left behind.
  */
 export function runCheckCommand(argv: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number; signal?: AbortSignal }): Promise<CheckRun> {

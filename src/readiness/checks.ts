@@ -1,4 +1,4 @@
-// One liveness check of each §5 probe form (DESIGN §9): a single attempt, bounded by its
+// One liveness check of each §5 probe form (CONTRACT §9): a single attempt, bounded by its
 // timeout, never a retry loop. What a failed check saw is recorded for the report.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -1,4 +1,4 @@
-// DESIGN §9: a ready service checked every interval. One check in flight at most; a check
+// CONTRACT §9: a ready service checked every interval. One check in flight at most; a check
 // past its timeout failed (and was cut short); `failures` in a row make the service unhealthy.
 import type { LivenessPlan, Probe } from '../types.js';
 import { makeCheck, type CheckContext } from './checks.js';

@@ -1,4 +1,4 @@
-// The ready file (DESIGN §5): present only while every service is ready, replaced atomically,
+// The ready file (CONTRACT §5): present only while every service is ready, replaced atomically,
 // and trusted by `berth health` only when it names the live berth that wrote it.
 import { readlinkSync, realpathSync, unlinkSync } from 'node:fs';
 import { READ_LIMITS, readTextBounded, whyUnreadable } from '../os/read-bounded.js';

@@ -1,4 +1,4 @@
-// `liveness:`, `drain:` and `terminationLog:` as a user writes them (DESIGN §9): the plan they
+// `liveness:`, `drain:` and `terminationLog:` as a user writes them (CONTRACT §9): the plan they
 // make, and the bad input berth refuses (78, naming the key) or warns about.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBerth, tempDir } from '../helpers/berth.js';

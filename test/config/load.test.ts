@@ -29,7 +29,7 @@ function problems(text: string | Buffer): string {
 }
 
 describe('loading a config', () => {
-  it("reads DESIGN §2's example as written", () => {
+  it("reads CONTRACT §2's example as written", () => {
     const loaded = loadConfig(path.join(FIXTURES, 'design-example.yaml'), { POSTGRES_PASSWORD: 'pw' }, { cwd: FIXTURES });
     expect(loaded.file).toBe(path.join(FIXTURES, 'design-example.yaml'));
     expect(loaded.dir).toBe(FIXTURES);

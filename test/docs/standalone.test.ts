@@ -1,5 +1,6 @@
 // docs/ and the README stand alone: every config key is documented, and nothing points
 // outside the repository.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,5 +27,14 @@ describe('docs', () => {
     expect(keys.length).toBeGreaterThan(40);
     const missing = keys.filter((k) => !doc.includes('`' + k + '`') && !doc.includes('`' + k + '.') && !doc.includes('.' + k + '`') && !doc.includes(', `' + k + '`'));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('no link outside the repository', () => {
+  it('README, docs, source, tests, benches and examples never point at ../shared or DESIGN.md', () => {
+    const pattern = ['\\.\\./shared', 'shared/seeds', 'DESIGN\\.md', 'DESIGN §'].join('|');
+    const r = spawnSync('git', ['grep', '-n', '-I', '-E', pattern, '--', 'README.md', 'docs', 'src', 'test', 'bench', 'examples', ':!test/docs/standalone.test.ts'], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(1); // git grep: 1 is "nothing found"
+    expect(r.stdout).toBe('');
   });
 });

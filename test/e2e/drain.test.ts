@@ -1,4 +1,4 @@
-// DESIGN §9's drain: on the first stop signal the ready file goes and /readyz answers 503 at
+// CONTRACT §9's drain: on the first stop signal the ready file goes and /readyz answers 503 at
 // once, everything keeps running for `drain`, then the normal stop; a second signal skips the rest.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

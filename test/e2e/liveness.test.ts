@@ -1,4 +1,4 @@
-// DESIGN §9 with real servers: a service that stops serving while its process lives on is
+// CONTRACT §9 with real servers: a service that stops serving while its process lives on is
 // found by its liveness check, reported as ready.timeout would be, taken out of the ready
 // file and /readyz, stopped, and restarted (or berth exits 69 with restart: never).
 import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';

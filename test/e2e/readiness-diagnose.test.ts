@@ -1,4 +1,4 @@
-// What a readiness probe must not be fooled by, through the real berth binary (DESIGN §5): a
+// What a readiness probe must not be fooled by, through the real berth binary (CONTRACT §5): a
 // stale socket file, a listener on the port in another process tree; what ready.timeout says
 // about them and about the port the service does listen on (the php-fpm incident); and the
 // order `after` gives: a service starts only once the one before it is ready.

@@ -1,4 +1,4 @@
-// The ready file and what reads it, through the real berth binary (DESIGN §5, §3 steps 1, 6
+// The ready file and what reads it, through the real berth binary (CONTRACT §5, §3 steps 1, 6
 // and 8): a leftover is deleted at start, the file appears at `ready` and goes at shutdown,
 // `berth health` trusts only a live berth, and `health.listen` answers Kubernetes' probes.
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Before and after readiness, through the real berth binary: `waitFor` holds everything back
 // until an external resource is up (or exits 69 naming it), and a service that daemonizes
-// itself is called out with the fix (DESIGN §3 step 3, §5).
+// itself is called out with the fix (CONTRACT §3 step 3, §5).
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Each readiness probe kind through the real berth binary (DESIGN §5), from `--ready` or a
+// Each readiness probe kind through the real berth binary (CONTRACT §5), from `--ready` or a
 // config: `service.ready`, then `ready` and the ready file, only once the service really
 // accepts; or exit 69 with a ready.timeout that says what berth saw, and no ready file.
 // What a probe must not be fooled by, and the timeout report: readiness-diagnose.test.ts.

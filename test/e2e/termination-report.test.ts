@@ -1,4 +1,4 @@
-// DESIGN §9's termination report, for each way berth ends: exit status, cause, last lines,
+// CONTRACT §9's termination report, for each way berth ends: exit status, cause, last lines,
 // masked, at most 4 KiB, written without following a link; shutdown.done carries the cause.
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

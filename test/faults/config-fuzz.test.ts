@@ -202,7 +202,7 @@ describe('huge and deeply nested documents: rejected (or loaded) quickly, never 
       const text = make();
       const v = judge({ text, name: file, env: GOOD_ENV });
       expect(v.ms).toBeLessThan(15_000);
-      // every problem is reported (DESIGN §2), but none echoes the whole input back
+      // every problem is reported (CONTRACT §2), but none echoes the whole input back
       if (v.kind !== 'ok') for (const line of v.message.split('\n')) expect(line.length).toBeLessThan(4_000);
     });
   }

@@ -111,7 +111,7 @@ export const nastyValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.dictionary(nastyString, nastyString, { maxKeys: 3 }) },
 );
 
-/** A config that loads, touching every part of DESIGN §2. The fixtures dir holds .env and the secret. */
+/** A config that loads, touching every part of CONTRACT §2. The fixtures dir holds .env and the secret. */
 export function goodConfig(): Record<string, unknown> {
   return {
     readyFile: '/run/berth/ready',

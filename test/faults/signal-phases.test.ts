@@ -1,4 +1,4 @@
-// Faults around berth: SIGTERM at every phase of DESIGN §3, and a flood of signals.
+// Faults around berth: SIGTERM at every phase of CONTRACT §3, and a flood of signals.
 // Each stop must end within shutdownTimeout (+ slack for a loaded machine) with the
 // status §4 documents, and leave no process behind.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -197,7 +197,7 @@ describe('environment', () => {
 });
 
 describe('tasks', () => {
-  it('have DESIGN defaults: no timeout, no retries, retries 1s apart, required, not skipped', () => {
+  it('have the documented defaults: no timeout, no retries, retries 1s apart, required, not skipped', () => {
     const p = plan(configIn('tasks:\n  - command: yarn migrate\n  - command: yarn seed\n  - command: ["./warm.sh"]\n    timeout: 0'));
     expect(p.tasks.map(({ name, timeoutMs, retries, retryDelayMs, optional, skip }) => ({ name, timeoutMs, retries, retryDelayMs, optional, skip }))).toEqual([
       { name: 'yarn', timeoutMs: undefined, retries: 0, retryDelayMs: 1000, optional: false, skip: false },
@@ -284,7 +284,7 @@ describe('start order', () => {
     expect(p.services.map((s) => s.name)).toEqual(['db', 'api', 'web', 'cron']);
   });
 
-  it('php-fpm before nginx in the DESIGN example', () => {
+  it('php-fpm before nginx in the documented example', () => {
     const fixtures = path.join(import.meta.dirname, '../fixtures/config');
     const loaded = loadConfig(path.join(fixtures, 'design-example.yaml'), { POSTGRES_PASSWORD: 'pw' }, { cwd: fixtures });
     expect(plan(loaded).services.map((s) => s.name)).toEqual(['php-fpm', 'nginx', 'app']);

@@ -1,4 +1,4 @@
-// How soon a probe sees a service that has become able to accept: DESIGN §5 wants
+// How soon a probe sees a service that has become able to accept: CONTRACT §5 wants
 // event-driven detection or polling at most every 25 ms (target p50 ≤ 5 ms, p99 ≤ 25 ms).
 // Only the median is asserted, and loosely: it catches a probe that polls like wait-on
 // (250 ms) without failing on an overloaded machine. The numbers are printed for the record.

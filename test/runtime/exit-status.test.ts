@@ -1,4 +1,4 @@
-// Every row of DESIGN §4, with a real berth and real children.
+// Every row of CONTRACT §4, with a real berth and real children.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ beforeAll(() => {
 afterAll(() => t.cleanup());
 const env = () => ({ BERTH_READY_FILE: readyFile });
 
-describe('exit status (DESIGN §4)', () => {
+describe('exit status (CONTRACT §4)', () => {
   it('is 0 after a signal when every service stops within its timeout', async () => {
     const b = startBerth(['--', 'node', fx('signals.mjs')], { env: env() });
     await b.waitForEvent('ready');

@@ -1,4 +1,4 @@
-// DESIGN §3 with real processes: directories, environment, order, groups, signals.
+// CONTRACT §3 with real processes: directories, environment, order, groups, signals.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// DESIGN §3 step 7 as pure policy, on a fake clock: minUptime, maxRestarts (unlimited too),
+// CONTRACT §3 step 7 as pure policy, on a fake clock: minUptime, maxRestarts (unlimited too),
 // the backoff, and what giving up exits with.
 import { describe, expect, it } from 'vitest';
 import { decideRestart, gaveUpStatus, keepHistory, type RunEnd } from '../../src/lifecycle/restart.js';

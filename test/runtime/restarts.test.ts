@@ -1,4 +1,4 @@
-// DESIGN §3 step 7 with real processes: a queue worker that exits 0 after its jobs is
+// CONTRACT §3 step 7 with real processes: a queue worker that exits 0 after its jobs is
 // restarted at once and never counted; giving up never exits 0.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';

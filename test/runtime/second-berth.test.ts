@@ -1,4 +1,4 @@
-// DESIGN §3 step 1: `docker exec app berth status` (supervisorctl's habit) starts a second
+// CONTRACT §3 step 1: `docker exec app berth status` (supervisorctl's habit) starts a second
 // berth. When the ready file or the control socket belongs to a live berth it refuses at once
 // (78, pointing at `berth ctl`) and touches nothing: the first berth stays healthy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

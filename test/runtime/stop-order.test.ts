@@ -1,4 +1,4 @@
-// DESIGN §3 step 8 with real processes: reverse dependency order as a graph (independent
+// CONTRACT §3 step 8 with real processes: reverse dependency order as a graph (independent
 // services stop at the same time, each with its own stopTimeout), SIGCONT with the stop
 // signal, and `berth check`'s warning when a chain of stopTimeouts exceeds shutdownTimeout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

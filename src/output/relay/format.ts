@@ -1,4 +1,4 @@
-// One child line → one output line, for the json and pretty formats (DESIGN §7).
+// One child line → one output line, for the json and pretty formats (CONTRACT §7).
 import { scanObject, type ChildObject } from './child-json.js';
 import { childLevel, type LevelOf } from './levels.js';
 

@@ -1,4 +1,4 @@
-// Child output → log lines (DESIGN §7): line by line per log format, secrets masked,
+// Child output → log lines (CONTRACT §7): line by line per log format, secrets masked,
 // with backpressure — when the sink is full the child's pipe is paused, so a slow
 // stdout slows the child instead of growing berth's memory.
 import type { LogFormat } from '../../types.js';

@@ -1,4 +1,4 @@
-// A child's own level, read as pino's names: what a child line's `level` becomes (DESIGN §7).
+// A child's own level, read as pino's names: what a child line's `level` becomes (CONTRACT §7).
 import { decodeString } from './child-json.js';
 
 export type LineLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';

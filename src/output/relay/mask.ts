@@ -1,4 +1,4 @@
-// Secret values become *** (DESIGN §2): in child output as text and as raw bytes, and in
+// Secret values become *** (CONTRACT §2): in child output as text and as raw bytes, and in
 // what berth itself quotes. The one owner of masking: config errors, preflight, plan and
 // berth's events all come here.
 

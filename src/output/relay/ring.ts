@@ -1,4 +1,4 @@
-// The last lines of each service: for the readiness-timeout report (DESIGN §5) and
+// The last lines of each service: for the readiness-timeout report (CONTRACT §5) and
 // `berth ctl logs`. Bounded in lines and in characters, whichever comes first.
 
 export class Ring {

@@ -1,5 +1,5 @@
 // The single owner of berth's stdout and stderr: berth's events and its children's lines
-// go through here, in order, without ever blocking the event loop (DESIGN §7).
+// go through here, in order, without ever blocking the event loop (CONTRACT §7).
 import { Channel } from './channel.js';
 import { streamWriter, writerForFd, type Writer } from './writers.js';
 

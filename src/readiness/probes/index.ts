@@ -1,4 +1,4 @@
-// waitReady: DESIGN §5's probes, one file per kind. Resolves when ready; rejects only on abort.
+// waitReady: CONTRACT §5's probes, one file per kind. Resolves when ready; rejects only on abort.
 import type { Probe } from '../../types.js';
 import type { ProbeContext } from './context.js';
 import { waitExec } from './exec.js';

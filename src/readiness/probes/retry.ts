@@ -9,7 +9,7 @@
  */
 export type Outcome = 'ready' | 'absent' | 'refused' | 'busy' | 'poll';
 
-export const SLOW_MS = 25; // DESIGN §5: never slower than this
+export const SLOW_MS = 25; // CONTRACT §5: never slower than this
 const REFUSED_CAP_MS = 5;
 const POLL_MIN_MS = 3;
 const AFTER_WAKE_MS = 1; // a burst of fs events must not become a burst of connects
