@@ -1,4 +1,4 @@
-// `berth health` (a HEALTHCHECK): finds the ready file as `berth run` does (DESIGN §5):
+// `berth health` (a HEALTHCHECK): finds the ready file as `berth run` does (CONTRACT §5):
 // --ready-file, $BERTH_READY_FILE, the config file's readyFile (the same search: -c,
 // $BERTH_CONFIG, ./berth.yaml, …, read leniently), then the default.
 import path from 'node:path';

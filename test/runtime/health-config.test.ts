@@ -1,4 +1,4 @@
-// `berth health` finds the ready file as `berth run` does (DESIGN §5): --ready-file,
+// `berth health` finds the ready file as `berth run` does (CONTRACT §5): --ready-file,
 // $BERTH_READY_FILE, then the config file's readyFile (-c, $BERTH_CONFIG, ./berth.yaml …),
 // then the default. A HEALTHCHECK with BERTH_CONFIG set used to look at /run/berth/ready.
 import { afterAll, beforeAll, expect, it } from 'vitest';
