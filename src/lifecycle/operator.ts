@@ -5,6 +5,7 @@ import type { EventLog, Plan } from '../types.js';
 import type { ActionResult, ControlTarget, Names, ReloadOutcome, ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
 import type { JobsControl } from '../jobs/control.js';
 import { describeProbe } from '../readiness/probes/describe.js';
+import { expandReplicas } from './replicas.js';
 import type { Service } from './service.js';
 import { VERSION } from '../version.js';
 
@@ -51,7 +52,7 @@ export function createOperator(d: OperatorDeps): ControlTarget {
     status(): StatusSnapshot {
       const services = d.services();
       const t = now();
-      const rows: ServiceStatus[] = services.length ? services.map((s) => serviceStatus(s, t)) : d.plan().services.map((p) => ({ ...pendingRow(p.name), readiness: p.ready ? describeProbe(p.ready) : null }));
+      const rows: ServiceStatus[] = services.length ? services.map((s) => serviceStatus(s, t)) : expandReplicas(d.plan().services, d.plan().baseDir).map((p) => ({ ...pendingRow(p.replica?.service ?? p.name), ...(p.replica && { replica: p.replica.index }), readiness: p.ready ? describeProbe(p.ready) : null }));
       return {
         berth: {
           pid: process.pid,

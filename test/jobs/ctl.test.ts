@@ -86,3 +86,23 @@ describe('berth ctl with replicas and jobs', () => {
     await c.berth.exited;
   });
 });
+
+describe('berth ctl before the services start', () => {
+  it('shows a pending row for each replica while a task runs', async () => {
+    const c = start(`
+control: CONTROL
+tasks:
+  - name: slow
+    command: [sleep, "30"]
+services:
+  queue:
+    command: [sleep, "1000"]
+    replicas: 2
+`);
+    await c.berth.waitForEvent('task.start');
+    const s = await c.status();
+    expect(s.services.map((r) => [r.name, r.replica, r.state])).toEqual([['queue', 1, 'pending'], ['queue', 2, 'pending']]);
+    c.berth.kill('SIGTERM');
+    await c.berth.exited;
+  });
+});
