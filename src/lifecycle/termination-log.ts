@@ -2,7 +2,7 @@
 // the directory walked without following a link another user could plant, the file renamed
 // into place. The kubelet bind-mounts /dev/termination-log: a rename onto a mount point
 // fails (EBUSY), so there the file is written in place, opened with O_NOFOLLOW, in one write.
-import { closeSync, constants, fstatSync, lstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, writeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { openDirSafe, UnsafePathError, writeFileAtomic } from '../os/safe-path.js';
 
@@ -31,8 +31,8 @@ export function writeTerminationLog(path: string, text: string, isDefault: boole
 function isMountPoint(dir: string, name: string): boolean {
   const held = openDirSafe(dir, {});
   try {
-    const st = lstatSync(held.at(name));
-    return st.isFile() && st.dev !== held.stat.dev;
+    const st = held.lstat(name);
+    return st !== undefined && st.isFile() && st.dev !== held.stat.dev;
   } catch {
     return false;
   } finally {
@@ -44,7 +44,7 @@ function writeInPlace(dir: string, name: string, text: string): WriteResult {
   const held = openDirSafe(dir, {});
   try {
     if (!held.trusted) return { ok: false, error: `refusing to write the termination report ${dir}/${name}: ${held.writableBy}` };
-    const fd = openSync(held.at(name), O_WRONLY | O_NOFOLLOW | O_TRUNC);
+    const fd = held.open(name, O_WRONLY | O_NOFOLLOW | O_TRUNC);
     try {
       if (!fstatSync(fd).isFile()) return { ok: false, error: `refusing to write the termination report ${dir}/${name}: not a regular file` };
       const data = Buffer.from(text);

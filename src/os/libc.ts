@@ -155,3 +155,60 @@ export function decodeStatus(pid: number, status: number): WaitStatus {
   if (termSig === 0) return { pid, exitCode: (status >> 8) & 0xff };
   return { pid, signal: signalNames.get(termSig) ?? `SIG${termSig}` };
 }
+
+/**
+ * The *at calls on a directory held open, for safe-path.ts where /proc is not mounted (it
+ * names entries through /proc/self/fd otherwise). Every name is one component, relative to dirfd.
+ */
+export interface AtCalls {
+  /** openat(dirfd, name, flags | O_CLOEXEC, mode): a descriptor Node's fs calls take */
+  openat(dirfd: number, name: string, flags: number, mode: number): CallResult<number>;
+  mkdirat(dirfd: number, name: string, mode: number): CallResult<void>;
+  readlinkat(dirfd: number, name: string): CallResult<string>;
+  /** renameat(dirfd, from, dirfd, to): within the one directory */
+  renameat(dirfd: number, from: string, to: string): CallResult<void>;
+  unlinkat(dirfd: number, name: string): CallResult<void>;
+}
+
+const PATH_MAX = 4096;
+let atLoaded: { calls?: AtCalls; error?: string } | undefined;
+
+/** The *at calls, or undefined (atCallsError says why). */
+export function loadAtCalls(): AtCalls | undefined {
+  atLoaded ??= (() => {
+    const r = bindLibc(bindAt);
+    return { calls: r.value, error: r.error };
+  })();
+  return atLoaded.calls;
+}
+
+export function atCallsError(): string | undefined {
+  loadAtCalls();
+  return atLoaded?.error;
+}
+
+function bindAt(koffi: typeof import('koffi'), lib: import('koffi').LibraryHandle): AtCalls {
+  const openat = lib.func('int openat(int dirfd, const char *path, int flags, unsigned int mode)');
+  const mkdirat = lib.func('int mkdirat(int dirfd, const char *path, unsigned int mode)');
+  const readlinkat = lib.func('intptr_t readlinkat(int dirfd, const char *path, void *buf, size_t size)');
+  const renameat = lib.func('int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath)');
+  const unlinkat = lib.func('int unlinkat(int dirfd, const char *path, int flags)');
+  const link = Buffer.alloc(PATH_MAX);
+  const fail = (): { ok: false } & CallError => ({ ok: false, ...lastError(koffi) });
+  const unit = (rc: number): CallResult<void> => (rc === -1 ? fail() : { ok: true, value: undefined });
+  return {
+    openat(dirfd, name, flags, mode) {
+      const fd = openat(dirfd, name, flags | O_CLOEXEC, mode) as number;
+      return fd === -1 ? fail() : { ok: true, value: fd };
+    },
+    mkdirat: (dirfd, name, mode) => unit(mkdirat(dirfd, name, mode) as number),
+    readlinkat(dirfd, name) {
+      const n = Number(readlinkat(dirfd, name, link, link.length) as number | bigint);
+      if (n === -1) return fail();
+      if (n >= link.length) return { ok: false, errno: constants.errno.ENAMETOOLONG, code: 'ENAMETOOLONG' };
+      return { ok: true, value: link.toString('utf8', 0, n) };
+    },
+    renameat: (dirfd, from, to) => unit(renameat(dirfd, from, dirfd, to) as number),
+    unlinkat: (dirfd, name) => unit(unlinkat(dirfd, name, 0) as number),
+  };
+}

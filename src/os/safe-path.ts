@@ -1,10 +1,12 @@
 // The one owner of paths berth creates, chmods, chowns or writes (as root, usually).
 // A directory is walked from / one component at a time, each opened with O_NOFOLLOW
-// relative to its parent's descriptor (through /proc/self/fd, Node has no openat), so
+// relative to its parent's descriptor (through /proc/self/fd, Node has no openat; where
+// /proc is not mounted, through the C library's openat, mkdirat … on the descriptor), so
 // a link planted by a less privileged user is refused instead of followed, and chown
 // and chmod act on the descriptor, never on a path that could change under them.
-import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
+import { atCallsError, loadAtCalls, type AtCalls, type CallError, type CallResult } from './libc.js';
 
 /** A path berth will not touch, and why: preflight reports it and berth exits 78. */
 export class UnsafePathError extends Error {
@@ -34,7 +36,7 @@ const { O_RDONLY, O_DIRECTORY, O_NOFOLLOW, O_WRONLY, O_CREAT, O_EXCL } = constan
 const OPEN_DIR = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
 const MAX_LINKS = 40; // as the kernel's own limit (ELOOP)
 
-/** A directory held open: `at(name)` names an entry in it without walking the path again. */
+/** A directory held open: its entries are reached from the descriptor, without walking the path again. */
 export interface OpenDir {
   fd: number;
   path: string;
@@ -43,7 +45,10 @@ export interface OpenDir {
   trusted: boolean;
   /** who else could, when not trusted */
   writableBy?: string;
-  at(name: string): string;
+  /** lstat of an entry; undefined when there is none */
+  lstat(name: string): Stats | undefined;
+  /** open(2) of an entry, flags as given (add O_NOFOLLOW) */
+  open(name: string, flags: number, mode?: number): number;
   close(): void;
 }
 
@@ -96,7 +101,7 @@ export function writeFileAtomic(dirPath: string, name: string, data: string | Bu
     if (!dir.trusted) throw new UnsafePathError(`${dirPath}/${name}`, `${dir.writableBy}`);
     // unique, not secret: O_EXCL never opens a file someone else put there
     const tmp = `.${name}.${process.pid}.${process.hrtime.bigint().toString(36)}.tmp`;
-    const fd = openSync(dir.at(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
+    const fd = dir.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
     try {
       try {
         const bytes = typeof data === 'string' ? Buffer.from(data) : data;
@@ -106,10 +111,10 @@ export function writeFileAtomic(dirPath: string, name: string, data: string | Bu
       } finally {
         closeSync(fd);
       }
-      renameSync(dir.at(tmp), dir.at(name));
+      dir.entries.rename(dir.fd, tmp, name);
     } catch (e) {
       try {
-        unlinkSync(dir.at(tmp));
+        dir.entries.unlink(dir.fd, tmp);
       } catch {
         // already renamed, or never there
       }
@@ -131,6 +136,7 @@ export function otherWriters(st: { uid: number; mode: number }, path: string): s
 
 interface Walked extends OpenDir {
   created: boolean;
+  entries: Entries;
   /** no one but root and berth could have replaced this directory (nor any on its way) */
   parentTrusted: boolean;
 }
@@ -144,10 +150,16 @@ interface WalkOptions {
 /** Opens the directory at path without following a link anyone but root (or berth) could have made. */
 export function openDirSafe(path: string, opts: WalkOptions): Walked {
   if (!isAbsolute(path)) throw new UnsafePathError(path, 'an absolute path is expected');
-  if (!existsSync('/proc/self/fd')) throw new UnsafePathError(path, 'berth walks paths through /proc/self/fd, and /proc is not mounted');
   let parts = components(path);
   let fd = openSync('/', OPEN_DIR);
   let here = '/';
+  let entries: Entries;
+  try {
+    entries = entriesOf(fd, path);
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
   let writableBy: string | undefined; // the first who could replace a directory on the way
   let links = 0;
   let created = false;
@@ -155,12 +167,11 @@ export function openDirSafe(path: string, opts: WalkOptions): Walked {
     for (let i = 0; i < parts.length; i++) {
       const name = parts[i]!;
       const last = i === parts.length - 1;
-      const entry = `/proc/self/fd/${fd}/${name}`;
       const shown = name === '..' ? dirname(here) : join(here, name);
-      let st = lstatOrUndefined(entry);
+      let st = entries.lstat(fd, name);
       if (!st && name !== '..') {
-        created = makeDir(entry, shown, last ? opts.create : opts.parentMode) && last;
-        st = lstatOrUndefined(entry);
+        created = makeDir(entries, fd, name, shown, last ? opts.create : opts.parentMode) && last;
+        st = entries.lstat(fd, name);
       }
       if (!st) throw Object.assign(new Error(`ENOENT: no such directory, ${shown}`), { code: 'ENOENT', path: shown });
       // `..` (from a link's target) is the held directory's real parent: nothing to redirect
@@ -168,7 +179,7 @@ export function openDirSafe(path: string, opts: WalkOptions): Walked {
       if (st.isSymbolicLink()) {
         if (replaceable) throw new UnsafePathError(path, `${shown} is a symbolic link, and ${replaceable}: berth does not follow it (name the real directory)`);
         if (++links > MAX_LINKS) throw new UnsafePathError(path, `more than ${MAX_LINKS} symbolic links on the way`);
-        const target = readlinkSync(entry);
+        const target = entries.readlink(fd, name);
         const rest = parts.slice(i + 1);
         if (isAbsolute(target)) {
           const root = openSync('/', OPEN_DIR);
@@ -181,7 +192,7 @@ export function openDirSafe(path: string, opts: WalkOptions): Walked {
         continue;
       }
       if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: ${shown} is not a directory`), { code: 'ENOTDIR', path: shown });
-      const next = openSync(entry, OPEN_DIR);
+      const next = entries.open(fd, name, OPEN_DIR);
       const nst = fstatSync(next);
       if (nst.ino !== st.ino || nst.dev !== st.dev) {
         closeSync(next);
@@ -204,7 +215,9 @@ export function openDirSafe(path: string, opts: WalkOptions): Walked {
       parentTrusted: writableBy === undefined,
       trusted: by === undefined,
       ...(by !== undefined && { writableBy: by }),
-      at: (n: string) => `/proc/self/fd/${held}/${n}`,
+      entries,
+      lstat: (n: string) => entries.lstat(held, n),
+      open: (n: string, flags: number, mode?: number) => entries.open(held, n, flags, mode),
       close: () => closeSync(held),
     };
   } catch (e) {
@@ -214,15 +227,15 @@ export function openDirSafe(path: string, opts: WalkOptions): Walked {
 }
 
 /** mkdir one component in a held directory; true when berth made it (false: someone else did first). */
-function makeDir(entry: string, shown: string, mode: number | undefined): boolean {
+function makeDir(entries: Entries, fd: number, name: string, shown: string, mode: number | undefined): boolean {
   if (mode === undefined) throw Object.assign(new Error(`ENOENT: no such directory, ${shown}`), { code: 'ENOENT', path: shown });
   try {
-    mkdirSync(entry, mode);
+    entries.mkdir(fd, name, mode);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw e;
   }
-  const made = openSync(entry, OPEN_DIR);
+  const made = entries.open(fd, name, OPEN_DIR);
   try {
     const st = fstatSync(made);
     if (st.uid !== myUid()) throw new UnsafePathError(shown, `it was replaced while berth created it (now uid ${st.uid}'s)`);
@@ -259,6 +272,71 @@ function lstatOrUndefined(p: string): Stats | undefined {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
+}
+
+/** The calls on one entry (a single name) of a directory held open as fd. */
+interface Entries {
+  lstat(fd: number, name: string): Stats | undefined;
+  open(fd: number, name: string, flags: number, mode?: number): number;
+  mkdir(fd: number, name: string, mode: number): void;
+  readlink(fd: number, name: string): string;
+  rename(fd: number, from: string, to: string): void;
+  unlink(fd: number, name: string): void;
+}
+
+/** /proc/self/fd/FD/NAME: the entry NAME of the directory open as FD, whatever path led there. */
+const procEntries: Entries = {
+  lstat: (fd, name) => lstatOrUndefined(`/proc/self/fd/${fd}/${name}`),
+  open: (fd, name, flags, mode) => openSync(`/proc/self/fd/${fd}/${name}`, flags, mode),
+  mkdir: (fd, name, mode) => mkdirSync(`/proc/self/fd/${fd}/${name}`, mode),
+  readlink: (fd, name) => readlinkSync(`/proc/self/fd/${fd}/${name}`),
+  rename: (fd, from, to) => renameSync(`/proc/self/fd/${fd}/${from}`, `/proc/self/fd/${fd}/${to}`),
+  unlink: (fd, name) => unlinkSync(`/proc/self/fd/${fd}/${name}`),
+};
+
+const O_PATH = 0o10000000; // the same on every Linux ABI Node runs on
+
+/** The same through openat, mkdirat … where /proc is not mounted (a sandbox, an empty tmpfs over it). */
+function atEntries(c: AtCalls): Entries {
+  const must = <T>(r: CallResult<T>, syscall: string, name: string): T => {
+    if (r.ok) return r.value;
+    throw errnoError(r, syscall, name);
+  };
+  return {
+    lstat(fd, name) {
+      // O_PATH | O_NOFOLLOW opens a link itself; fstat of that descriptor is the entry's lstat
+      const r = c.openat(fd, name, O_PATH | O_NOFOLLOW, 0);
+      if (!r.ok && r.code === 'ENOENT') return undefined;
+      const held = must(r, 'openat', name);
+      try {
+        return fstatSync(held);
+      } finally {
+        closeSync(held);
+      }
+    },
+    open: (fd, name, flags, mode = 0) => must(c.openat(fd, name, flags, mode), 'openat', name),
+    mkdir: (fd, name, mode) => must(c.mkdirat(fd, name, mode), 'mkdirat', name),
+    readlink: (fd, name) => must(c.readlinkat(fd, name), 'readlinkat', name),
+    rename: (fd, from, to) => must(c.renameat(fd, from, to), 'renameat', to),
+    unlink: (fd, name) => must(c.unlinkat(fd, name), 'unlinkat', name),
+  };
+}
+
+function errnoError(e: CallError, syscall: string, name: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${e.code}: ${syscall} ${name}`), { code: e.code, errno: -e.errno, syscall, path: name });
+}
+
+/** /proc/self/fd where /proc is mounted, else the *at calls; neither: berth cannot reach the path without following links. */
+function entriesOf(rootFd: number, path: string): Entries {
+  try {
+    lstatSync(`/proc/self/fd/${rootFd}`);
+    return procEntries;
+  } catch {
+    // no /proc (ENOENT), or one that hides its fd directory
+  }
+  const calls = loadAtCalls();
+  if (calls) return atEntries(calls);
+  throw new UnsafePathError(path, `/proc is not mounted and the C library cannot load (${atCallsError()}): berth cannot open it without risking a planted link`);
 }
 
 /** the names of a path, `.` and empty ones dropped; `..` kept (resolved against the held directory) */

@@ -162,3 +162,40 @@ describe('writeFileAtomic', () => {
     expect(readlinkSync(join(parent, 'run'))).toBe(target);
   });
 });
+
+describe('without /proc mounted (an empty tmpfs over it): the same walk through openat and friends', () => {
+  it('writes and creates as with /proc, and still refuses what a user planted', () => {
+    const parent = userOwned();
+    const target = rootOwned();
+    asNobody('ln', '-s', target, join(parent, 'run'));
+    const d = rootOwned();
+    const victim = join(rootOwned(), 'victim');
+    writeFileSync(victim, 'keep');
+    symlinkSync(victim, join(d, 'ready'));
+    const fresh = join(rootOwned(), 'fresh');
+    const linked = rootOwned();
+    const rootLink = join(rootOwned(), 'link');
+    symlinkSync(`../${linked.split('/').at(-1)}`, rootLink); // root made it in a directory only root writes: followed
+    const script = 'mount -t tmpfs none /proc && exec "$@"';
+    const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', process.execPath, '--import', 'tsx', 'test/fixtures/os/safe-path-no-proc.ts', join(parent, 'run'), d, fresh, rootLink], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(out.procMounted).toBe(false);
+    expect(out.writeThroughPlantedDir).toMatch(/^UnsafePathError: .*run is a symbolic link/);
+    expect(out.ensureThroughPlantedDir).toMatch(/^UnsafePathError: .*run is a symbolic link/);
+    expect(existsSync(join(target, 'ready'))).toBe(false);
+    expect(existsSync(join(target, 'sub'))).toBe(false);
+    expect(out.replaceLinkAtName).toBe('ok');
+    expect(readFileSync(victim, 'utf8')).toBe('keep');
+    expect(lstatSync(join(d, 'ready')).isFile()).toBe(true);
+    expect(statSync(join(d, 'ready')).mode & 0o777).toBe(0o640);
+    expect(readFileSync(join(d, 'ready'), 'utf8')).toBe('new\n');
+    expect([out.createNested, out.createPrivate, out.writeInNested, out.followRootLink]).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(statSync(join(linked, 'made')).mode & 0o7777).toBe(0o711);
+    expect(statSync(join(fresh, 'a')).mode & 0o7777).toBe(0o755);
+    expect(statSync(join(fresh, 'a', 'b')).mode & 0o7777).toBe(0o750);
+    expect(statSync(join(fresh, 'private')).mode & 0o7777).toBe(0o700);
+    expect(readFileSync(join(fresh, 'a', 'b', 'file'), 'utf8')).toBe('hello');
+    expect(statSync(join(fresh, 'a', 'b', 'file')).mode & 0o777).toBe(0o600);
+  });
+});
