@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { alive, BERTH_COMMAND, NODE, startBerth, tempDir, type Berth } from '../helpers/berth.js';
 import { asUser, expectNoneAlive, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
 
@@ -164,11 +164,13 @@ describe('/proc not mounted (an empty tmpfs over it)', () => {
 describe('an unprivileged user', () => {
   const uid = 42_000 + (process.pid % 1000); // no passwd entry needed; one per test run
   const dir = `/tmp/berth-${uid}`;
-  beforeAll(() => rmSync(dir, { recursive: true, force: true }));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // the helper's control socket sits in a directory of root's (0700) the user cannot enter: one of the user's own
+  const control = `/tmp/berth-${uid}-ctl/control.sock`;
+  beforeAll(() => [dir, dirname(control)].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => [dir, dirname(control)].forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it(`gets /tmp/berth-UID/ready by default: its own 0755 directory, a 0644 file, berth health passes, then removed`, async () => {
-    const b = start(['--', 'sh', '-c', 'echo up; exec sleep 30'], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined }, wrap: asUser(uid) });
+    const b = start(['--', 'sh', '-c', 'echo up; exec sleep 30'], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined, BERTH_CONTROL: control }, wrap: asUser(uid) });
     const ready = await b.waitForEvent('ready');
     expect(ready.readyFile).toBe(`${dir}/ready`);
     const [d, f] = [statSync(dir), statSync(`${dir}/ready`)];
@@ -188,7 +190,7 @@ describe('an unprivileged user', () => {
     const secret = t.write(`root-only-${++n}`, 'x');
     chmodSync(secret, 0o600);
     const cfg = t.write(`user-${n}.yaml`, `tasks:\n  - { name: whoami, command: "sh -c 'id -u; echo y >> ${secret} || echo denied'" }\nservices:\n  app: { command: [sleep, "30"] }\n`);
-    const b = start(['-c', cfg], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined }, wrap: asUser(uid) });
+    const b = start(['-c', cfg], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined, BERTH_CONTROL: control }, wrap: asUser(uid) });
     await b.waitForEvent('ready');
     const said = b.lines.filter((l) => l.service === 'whoami' && l.stream === 'stdout').map((l) => l.msg);
     expect(said).toEqual([String(uid), 'denied']);
