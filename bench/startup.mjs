@@ -8,7 +8,8 @@ import { fmt, median, table, timeRun } from './lib.mjs';
 
 const berth = fileURLToPath(new URL('../bin/berth.js', import.meta.url));
 const runs = Number(process.env.RUNS ?? 40);
-const env = { ...process.env, BERTH_READY_FILE: '/tmp/berth-bench-ready', BERTH_LOG_LEVEL: 'warn' };
+// its own ready file and no control socket: a berth running on this machine must not make it refuse (78)
+const env = { ...process.env, BERTH_READY_FILE: '/tmp/berth-bench-ready', BERTH_CONTROL: 'false', BERTH_LOG_LEVEL: 'warn' };
 const cases = {
   'node -e 0': [process.execPath, '-e', '0'],
   'berth --version': [process.execPath, berth, '--version'],
