@@ -9,6 +9,7 @@
 // own pid's VmRSS, RssAnon and RssFile (/proc/PID/status) are read, and it is stopped.
 // ROUNDS (3) rounds; medians. Needs tini and supervisord (Debian: tini, supervisor).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,23 +21,32 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const BERTH = join(root, 'bin/berth.js');
 const SEA = join(root, 'dist/sea/berth');
 const DEMO = join(root, 'examples/demo/berth.yaml');
+// BASELINE=DIR: also a copy of an earlier build (DIR/bin/berth.js + DIR/dist), for before/after in one run
+const BASELINE = process.env.BASELINE;
 const tmp = mkdtempSync(join(tmpdir(), 'berth-bench-idle-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 const supervisordConf = join(tmp, 'supervisord.conf');
 writeFileSync(supervisordConf, `[supervisord]\nnodaemon=true\nlogfile=/dev/null\nlogfile_maxbytes=0\npidfile=${tmp}/supervisord.pid\n[program:sleep]\ncommand=/bin/sleep infinity\nstdout_logfile=/dev/null\nstderr_logfile=/dev/null\n`);
 
+/** a port free right now (the machine runs other tests: a fixed port may be taken) */
+const freePort = () => new Promise((resolve, reject) => {
+  const server = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+    const { port } = server.address();
+    server.close(() => resolve(port));
+  });
+});
 let n = 0;
-const demo = (argv, env = {}) => () => {
+const demo = (argv, env = {}) => async () => {
   const data = join(tmp, `demo-${++n}`);
-  return { argv, env: { DEMO_DATA: data, PORT: String(31000 + n), BERTH_LOG_LEVEL: 'warn', ...env }, up: join(data, 'ready') };
+  return { argv, env: { DEMO_DATA: data, PORT: String(await freePort()), BERTH_LOG_LEVEL: 'warn', ...env }, up: join(data, 'ready') };
 };
 const cases = {
   'node (idle, bare)': () => ({ argv: [process.execPath, '-e', 'setInterval(() => {}, 1e6)'] }),
   'tini -- sleep': () => ({ argv: ['/usr/bin/tini', '-s', '--', '/bin/sleep', 'infinity'] }),
   'supervisord, one sleep': () => ({ argv: ['/usr/bin/supervisord', '-c', supervisordConf] }),
   'berth, npm form, demo': demo([process.execPath, BERTH, '-c', DEMO]),
-  'berth, npm form, demo, --max-semi-space-size=1': demo([process.execPath, '--max-semi-space-size=1', BERTH, '-c', DEMO]),
+  ...(BASELINE && { [`berth, npm form, demo, before (${BASELINE})`]: demo([process.execPath, join(BASELINE, 'bin/berth.js'), '-c', DEMO]) }),
   ...(existsSync(SEA) && { 'berth, executable, demo': demo([SEA, '-c', DEMO]) }),
 };
 
@@ -44,7 +54,7 @@ const status = (pid) => Object.fromEntries([...readFileSync(`/proc/${pid}/status
 const results = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, make] of Object.entries(cases)) {
-    const c = make();
+    const c = await make();
     const child = spawnTracked(c.argv[0], c.argv.slice(1), { cwd: tmp, env: { ...process.env, ...c.env }, stdio: 'ignore' });
     const deadline = Date.now() + 30_000;
     while (c.up && !existsSync(c.up) && Date.now() < deadline) await sleep(50);

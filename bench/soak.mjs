@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Soak (docs/RELIABILITY.md): berth runs two services for SOAK_SECONDS (default 600) while one
-// floods its log and both crash and restart again and again; every SAMPLE_MS berth's own
+// Soak (docs/RELIABILITY.md): berth runs three services and a job for SOAK_SECONDS (default
+// 600): one floods its log, two crash and restart again and again, and an HTTP app checked for
+// liveness every second hangs now and then (unhealthy, restarted); a job runs every
+// JOB_EVERY_S (5) seconds. Every SAMPLE_MS berth's own
 // VmRSS and its count of open file descriptors (/proc/PID/fd) are read. Leaks show as a
 // line that climbs: the report fits a slope to the second half of the run.
 //
@@ -12,6 +14,7 @@
 // how long each service lives before it crashes; berth's backoff, 1 s doubling within 60 s,
 // decides when it comes back). Not part of `npm test`.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +25,7 @@ const SOAK_SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const SAMPLE_MS = Number(process.env.SAMPLE_MS ?? 5000);
 const FLOOD = Number(process.env.FLOOD_LINES_PER_S ?? 5000);
 const LIFE_MS = Number(process.env.LIFE_MS ?? 3000);
+const JOB_EVERY_S = Number(process.env.JOB_EVERY_S ?? 5);
 const BERTH = fileURLToPath(new URL('../bin/berth.js', import.meta.url));
 
 const dir = mkdtempSync(join(tmpdir(), 'berth-soak-'));
@@ -48,22 +52,45 @@ setTimeout(() => (Math.random() < 0.5 ? process.exit(1) : process.kill(process.p
 // quiet, ready through a log probe, forks a short-lived grandchild, crashes after LIFE_MS
 const crasher = script('crasher.mjs', `
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 console.log('listening');
 setInterval(() => spawn('true', { stdio: 'ignore' }), 500);
 setTimeout(() => process.exit(3), ${LIFE_MS} * 1.5);
 `);
+// an HTTP app checked for liveness every second; it stops answering /health now and then
+// (a quarter of its lives: 3 failures in a row, unhealthy, stopped and restarted by berth)
+const app = script('app.mjs', `
+import { createServer } from 'node:http';
+const hang = Math.random() < 0.25 ? Date.now() + 20000 : Infinity;
+createServer((req, res) => { if (Date.now() < hang) res.end('ok'); }).listen(Number(process.env.PORT), '127.0.0.1');
+`);
+const port = await new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const p = s.address().port;
+    s.close(() => resolve(p));
+  });
+});
 const config = script('berth.yaml', `
 shutdownTimeout: 5s
 services:
   flood: { command: [node, ${flood}], restart: always, maxRestarts: 100 }
   crasher: { command: [node, ${crasher}], restart: on-failure, maxRestarts: 100, ready: { log: listening }, readyTimeout: 10s }
+  app:
+    command: [node, ${app}]
+    env: { PORT: "${port}" }
+    ready: http://127.0.0.1:${port}/health
+    liveness: { interval: 1s, timeout: 500ms, failures: 3 }
+    restart: always
+    maxRestarts: unlimited
+jobs:
+  tick: { command: [sh, -c, "echo tick"], schedule: "@every ${JOB_EVERY_S}s" }
 `);
 
 const berth = spawn(process.execPath, [BERTH, '-c', config], {
   env: { ...process.env, BERTH_READY_FILE: join(dir, 'ready'), BERTH_LOG_FORMAT: 'json' },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
-const counts = { lines: 0, bytes: 0, restarts: 0, starts: 0, events: 0, nonJson: 0 };
+const counts = { lines: 0, bytes: 0, restarts: 0, starts: 0, events: 0, nonJson: 0, unhealthy: 0, jobRuns: 0 };
 let pending = '';
 berth.stdout.setEncoding('utf8').on('data', (chunk) => {
   counts.bytes += Buffer.byteLength(chunk);
@@ -77,6 +104,8 @@ berth.stdout.setEncoding('utf8').on('data', (chunk) => {
     if (line.includes('"event":"service.restart"')) counts.restarts++;
     else if (line.includes('"event":"service.start"')) counts.starts++;
     if (line.includes('"event":') && !line.includes('"stream":')) counts.events++;
+    if (line.includes('"event":"service.unhealthy"')) counts.unhealthy++;
+    if (line.includes('"event":"job.start"')) counts.jobRuns++;
   }
 });
 let stderr = '';
@@ -138,7 +167,9 @@ const result = {
   relayed: { lines: counts.lines, MiB: Number(fmt(counts.bytes / 2 ** 20)), nonJsonLines: counts.nonJson },
   serviceStarts: counts.starts,
   restarts: counts.restarts,
-  rssMiB: { min: Number(fmt(Math.min(...rss))), max: Number(fmt(Math.max(...rss))), firstMinuteMedian: Number(fmt(median(firstMinute.map((s) => s.rssMiB)) ?? NaN)), lastMinuteMedian: Number(fmt(median(lastMinute.map((s) => s.rssMiB)) ?? NaN)), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second, 'rssMiB'), 2)) },
+  unhealthy: counts.unhealthy,
+  jobRuns: counts.jobRuns,
+  rssMiB: { first: Number(fmt(rss[0])), last: Number(fmt(rss.at(-1))), min: Number(fmt(Math.min(...rss))), max: Number(fmt(Math.max(...rss))), firstMinuteMedian: Number(fmt(median(firstMinute.map((s) => s.rssMiB)) ?? NaN)), lastMinuteMedian: Number(fmt(median(lastMinute.map((s) => s.rssMiB)) ?? NaN)), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second, 'rssMiB'), 2)) },
   fds: { min: Math.min(...fds), max: Math.max(...fds), first: fds[0], last: fds.at(-1), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second, 'fds'), 2)) },
 };
 // flat: over the second half neither trends up (under 1 MiB and 0.5 fd a minute), and the

@@ -15,6 +15,11 @@ const cases = {
   'berth --version': [process.execPath, berth, '--version'],
   'berth -- true': [process.execPath, berth, '--', 'true'],
 };
+// BASELINE=DIR: also an earlier build (DIR/bin/berth.js + DIR/dist), for before/after in one run
+if (process.env.BASELINE) {
+  const before = `${process.env.BASELINE}/bin/berth.js`;
+  Object.assign(cases, { 'before: berth --version': [process.execPath, before, '--version'], 'before: berth -- true': [process.execPath, before, '--', 'true'] });
+}
 const sea = fileURLToPath(new URL('../dist/sea/berth', import.meta.url));
 if (existsSync(sea)) Object.assign(cases, { 'sea berth --version': [sea, '--version'], 'sea berth -- true': [sea, '--', 'true'] });
 const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));

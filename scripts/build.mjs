@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -60,6 +60,18 @@ const lean = {
   },
 };
 
+// zod's messages in English only: its other languages (z.locales, some 40 of them, which berth
+// never selects) would be 200 KiB of source every start reads and keeps for good
+const englishOnly = {
+  name: 'berth-zod-english',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.c?js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '../locales/en') + args.path.slice(args.path.lastIndexOf('.')), namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, loader: 'js', resolveDir: dirname(args.path) }));
+  },
+};
+
 // build beside dist/ and swap it in, so a test running berth never sees half a build
 const dist = join(root, 'dist');
 const next = join(root, `.dist-${process.pid}`);
@@ -93,6 +105,7 @@ for (const name of VENDORED) {
     ...common,
     stdin: { contents, resolveDir: root, loader: 'js' },
     outfile: join(next, 'vendor', `${name}.js`),
+    plugins: name === 'zod' ? [englishOnly] : [],
   });
 }
 try {

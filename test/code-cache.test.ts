@@ -42,6 +42,19 @@ describe('the code cache', () => {
     expect(accepted(readFileSync(berthCache()))).toBe(true);
   });
 
+  it('taken by a start: with the young generation held while berth starts (bin/berth.js), V8 still takes every cache', () => {
+    // a refused cache is written again at exit: the files stay as the build made them
+    const before = readdirSync(cacheDir()).map((n) => [n, readFileSync(join(cacheDir(), n))] as const);
+    const dir = tempDir('berth-cache-run-');
+    try {
+      writeFileSync(join(dir.dir, 'berth.yaml'), 'tasks:\n  - name: warm\n    command: ["true"]\nservices:\n  main:\n    command: ["true"]\n');
+      expect(berth('-c', join(dir.dir, 'berth.yaml')).status).toBe(0);
+    } finally {
+      dir.cleanup();
+    }
+    for (const [n, bytes] of before) expect(readFileSync(join(cacheDir(), n)).equals(bytes), n).toBe(true);
+  });
+
   it('missing: berth runs, compiling as usual, and leaves one for the next start', () => {
     rmSync(cacheDir(), { recursive: true });
     expect(berth('--', 'true').status).toBe(0); // no dist/cache/ at all: nothing written, nothing fails
