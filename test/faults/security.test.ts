@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BERTH_COMMAND, NODE, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
 import { asUser, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
 import { processStartTime } from '../../src/os/proc.js';
@@ -138,14 +138,16 @@ describe('the ready file cannot be planted', () => {
   const uid = 43_000 + (process.pid % 1000);
   const other = uid + 1;
   const dir = `/tmp/berth-${uid}`;
-  beforeAll(() => rmSync(dir, { recursive: true, force: true }));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // the helper's control socket sits in a directory of root's (0700) the user cannot enter: one of the user's own
+  const control = `/tmp/berth-${uid}-ctl/control.sock`;
+  beforeAll(() => [dir, dirname(control)].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => [dir, dirname(control)].forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it('a directory another user made first (/tmp squatting): berth does not write there, and a file planted there does not pass berth health', async () => {
     mkdirSync(dir);
     chownSync(dir, other, other);
     chmodSync(dir, 0o1777); // sticky and open, like /tmp: only its owner may replace files
-    const b = start(['--', 'sleep', '30'], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined }, wrap: asUser(uid) });
+    const b = start(['--', 'sleep', '30'], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined, BERTH_CONTROL: control }, wrap: asUser(uid) });
     await b.waitForEvent('ready');
     expect(existsSync(`${dir}/ready`)).toBe(false);
     // the squatter forges the file with berth's real pid and start time, both readable in /proc
@@ -198,7 +200,7 @@ describe('the health endpoint', () => {
     expect(statusOf(live.text)).toBe(200);
     const ready = await exchange(port, get('/readyz?verbose=1'));
     expect(statusOf(ready.text)).toBe(200);
-    expect(ready.text).toContain('"app":{"state":"ready","ready":true}');
+    expect(ready.text).toContain('"app":{"state":"ready","ready":true,"reason":"started (it has no ready probe)"}');
     expect(ready.text).not.toContain('tok-health-Secret');
     expect(statusOf((await exchange(port, get('/livez', 'HEAD'))).text)).toBe(200);
     for (const path of ['/', '/livez/', '/readyz/x', '/metrics', '//livez', '/../livez', '/%6civez', '/livez%00', 'http://x/livez', '/env', '/debug/pprof']) {
