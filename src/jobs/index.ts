@@ -1,9 +1,10 @@
-// Layer jobs: scheduled jobs (schedule, clock, runs). May import process, config, types and
-// lifecycle's Runner (the one seam tasks, services and jobs share).
+// Layer jobs: scheduled jobs (schedule, clock, runs). May import process (with its Runner,
+// the one seam tasks, services and jobs share), control (the target types), config, types
+// and errors; lifecycle starts and stops it, it never imports lifecycle.
 // Scheduled jobs (CONTRACT §11): the scheduler says when, each Job runs and reports.
 // Started once every service is ready; stopped inside the shutdown's deadline.
 import type { JobPlan } from '../types.js';
-import type { Runner } from '../lifecycle/runner.js';
+import type { Runner } from '../process/runner.js';
 import { Job, type LastRun, type TriggerResult } from './job.js';
 import { Scheduler } from './scheduler.js';
 import { timingOf } from './timing.js';

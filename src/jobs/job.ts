@@ -4,8 +4,8 @@
 import type { JobPlan } from '../types.js';
 import type { Child } from '../process/child.js';
 import { exitStatus, type ExitInfo } from '../process/exit.js';
-import type { Runner } from '../lifecycle/runner.js';
-import { TIMEOUT_STATUS } from '../lifecycle/task.js';
+import type { Runner } from '../process/runner.js';
+import { EXIT } from '../errors.js';
 
 /** after SIGTERM (timeout, replace), this long before SIGKILL */
 export const JOB_KILL_GRACE_MS = 5_000;
@@ -117,7 +117,7 @@ export class Job {
   private report(info: ExitInfo, child: Child | undefined, startedAt: number, timedOut: boolean): void {
     const { plan, runner } = this;
     const durationMs = Date.now() - startedAt;
-    const status = timedOut ? TIMEOUT_STATUS : exitStatus(info);
+    const status = timedOut ? EXIT.TIMEOUT : exitStatus(info);
     this.last = { startedAt, durationMs, status, timedOut };
     const how = timedOut
       ? `timed out after ${plan.timeoutMs} ms`

@@ -7,7 +7,7 @@ import type { EventLog, Plan, ServicePlan, UserSpec } from '../types.js';
 import type { ReloadChange, ReloadOutcome } from '../control/target.js';
 import { preflight } from '../preflight/index.js';
 import { ensureDirs } from '../preflight/dirs.js';
-import { isDir } from '../preflight/fs-checks.js';
+import { isDir } from '../os/fs-checks.js';
 import { resolve } from 'node:path';
 import { expandReplicas } from './replicas.js';
 import { untilReady } from './operator.js';

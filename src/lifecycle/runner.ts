@@ -1,22 +1,12 @@
-// The side effects tasks and services need, gathered so a test can replace them.
+// The real Runner (process/runner.ts has the interface): node:child_process, the relay,
+// timers cut short by a stop, the reaper.
 import type { EventLog, Plan, ProcessPlan, ServicePlan, UserSpec } from '../types.js';
-import { spawnChild, type Child, type Foreground, type Launcher } from '../process/child.js';
+import { spawnChild, type Foreground, type Launcher } from '../process/child.js';
+import type { Runner } from '../process/runner.js';
 import type { Pid1Session } from '../pid1/index.js';
 import type { Stopping } from './stopping.js';
 
-export interface Runner {
-  log: EventLog;
-  /** start the process as its plan says (cwd, env, user); never throws */
-  spawn(p: ProcessPlan, opts?: { foreground?: boolean }): Child | { spawnError: string };
-  /** relay the child's output; resolves when both pipes ended and every line is out */
-  relayOutput(name: string, child: Child, onLine?: (line: string) => void): Promise<void>;
-  /** last output lines of a task or service, for the readiness report */
-  lastLines(name: string, n: number): string[];
-  /** resolves true after ms, or false at once when berth starts shutting down */
-  delay(ms: number): Promise<boolean>;
-  /** processes re-parented to berth that it did not start (subreaper, PID 1) */
-  adopted(): number[];
-}
+export type { Runner } from '../process/runner.js';
 
 export interface Relay {
   attach(name: string, stream: 'stdout' | 'stderr', readable: NodeJS.ReadableStream, onLine?: (line: string) => void): Promise<void>;

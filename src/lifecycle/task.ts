@@ -6,7 +6,6 @@ import { EXIT } from '../errors.js';
 import type { Runner } from './runner.js';
 import { leftoversMessage, outputLeftovers } from './leftovers.js';
 
-export const TIMEOUT_STATUS = EXIT.TIMEOUT;
 const PROGRESS_EVERY_MS = 30_000;
 const TIMEOUT_KILL_GRACE_MS = 5_000;
 
@@ -84,7 +83,7 @@ async function runOnce(task: TaskPlan, runner: Runner, attempt: number, control:
 
 function report(task: TaskPlan, runner: Runner, info: ExitInfo, started: number, timedOut: boolean, attempt = 1) {
   const durationMs = Date.now() - started;
-  const status = timedOut ? TIMEOUT_STATUS : exitStatus(info);
+  const status = timedOut ? EXIT.TIMEOUT : exitStatus(info);
   const reason = timedOut
     ? `timed out after ${task.timeoutMs} ms`
     : info.spawnError

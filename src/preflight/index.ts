@@ -8,7 +8,7 @@ import { resolveUser } from '../os/users.js';
 import { inspectPresets } from '../presets/index.js';
 import { unusedPresetWarnings } from '../presets/unused.js';
 import { maskSecrets, orderServices, shellWarnings } from '../plan/index.js';
-import { exists, isDir } from './fs-checks.js';
+import { exists, isDir } from '../os/fs-checks.js';
 import { cannotBecome, tooBigToExec } from './spawnable.js';
 import { livenessWarnings } from '../plan/liveness.js';
 import { stopChainWarning } from '../plan/levels.js';

@@ -5,7 +5,7 @@ import type { DirSpec, Probe, ServicePlan } from '../../types.js';
 import { endpointProbe, formatEndpoint, probeEndpoint, serves } from '../endpoint.js';
 import { at, describeOrigin, joinAnd, type PresetProblem, type PresetWarning } from '../findings.js';
 import type { FpmFacts, FpmGlobal, FpmListen } from './index.js';
-import { isDir } from '../../preflight/fs-checks.js';
+import { isDir } from '../../os/fs-checks.js';
 
 /** "9000 (set by zz-docker.conf:5, overriding www.conf:41)"; the pool is named when there are several. */
 export function describeListens(listens: readonly FpmListen[]): string {

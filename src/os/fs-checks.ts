@@ -1,4 +1,4 @@
-// The two questions preflight asks of the filesystem, answered without throwing.
+// The two questions preflight and the presets ask of the filesystem, answered without throwing.
 import { statSync } from 'node:fs';
 
 export function isDir(p: string): boolean {
