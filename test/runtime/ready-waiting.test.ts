@@ -56,12 +56,14 @@ it('says every interval what the probe waits for and what the service listens on
   stops.push(() => svc.stop(Date.now() + 2_000));
   svc.start();
   const deadline = Date.now() + 15_000;
-  while (events.filter((e) => e.event === 'ready.waiting' && /listens on/.test(e.msg)).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  // "listens on tcp …" exactly: before the child listens (Node 24 starts slower) the line says "no process … listens on any socket"
+  const instead = `listens on tcp 127.0.0.1:${listening} — on another port than the one the probe waits for`;
+  while (events.filter((e) => e.event === 'ready.waiting' && e.msg.includes(instead)).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
   const waiting = events.filter((e) => e.event === 'ready.waiting');
   expect(waiting.length).toBeGreaterThanOrEqual(2);
   const last = waiting.at(-1)!;
   expect(last.msg).toMatch(/^php-fpm not ready yet after \d+(\.\d+)?m?s: /);
-  expect(last.msg).toContain(`listens on tcp 127.0.0.1:${listening} — on another port than the one the probe waits for`);
+  expect(last.msg).toContain(instead);
   expect(last).toMatchObject({ service: 'php-fpm', probe: `tcp:127.0.0.1:${wanted}` });
   expect(last).not.toHaveProperty('lastLines');
   expect(events.filter((e) => e.event === 'service.ready')).toEqual([]);
