@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { alive, BERTH_COMMAND, NODE, startBerth, tempDir, type Berth } from '../helpers/berth.js';
 import { asUser, expectNoneAlive, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
 
@@ -164,25 +164,30 @@ describe('/proc not mounted (an empty tmpfs over it)', () => {
 describe('an unprivileged user', () => {
   const uid = 42_000 + (process.pid % 1000); // no passwd entry needed; one per test run
   const dir = `/tmp/berth-${uid}`;
-  // the helper's control socket sits in a directory of root's (0700) the user cannot enter: one of the user's own
-  const control = `/tmp/berth-${uid}-ctl/control.sock`;
-  beforeAll(() => [dir, dirname(control)].forEach((d) => rmSync(d, { recursive: true, force: true })));
-  afterAll(() => [dir, dirname(control)].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  beforeAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it(`gets /tmp/berth-UID/ready by default: its own 0755 directory, a 0644 file, berth health passes, then removed`, async () => {
-    const b = start(['--', 'sh', '-c', 'echo up; exec sleep 30'], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined, BERTH_CONTROL: control }, wrap: asUser(uid) });
+  it(`gets /tmp/berth-UID/ready and /tmp/berth-UID/control.sock by default: its own 0700 directory, a 0644 file, berth health and berth ctl pass, then removed`, async () => {
+    // the real user's case: both defaults, in one directory the control socket makes first (0700)
+    const b = start(['--', 'sh', '-c', 'echo up; exec sleep 30'], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined, BERTH_CONTROL: undefined }, wrap: asUser(uid) });
     const ready = await b.waitForEvent('ready');
     expect(ready.readyFile).toBe(`${dir}/ready`);
-    const [d, f] = [statSync(dir), statSync(`${dir}/ready`)];
-    expect([d.uid, d.mode & 0o7777]).toEqual([uid, 0o755]);
+    const [d, f, s] = [statSync(dir), statSync(`${dir}/ready`), statSync(`${dir}/control.sock`)];
+    expect([d.uid, d.mode & 0o7777]).toEqual([uid, 0o700]);
     expect([f.uid, f.mode & 0o7777]).toEqual([uid, 0o644]);
+    expect([s.uid, s.isSocket(), s.mode & 0o777]).toEqual([uid, true, 0o600]);
     const [cmd, ...args] = asUser(uid);
-    const health = spawnSync(cmd!, [...args, ...BERTH_COMMAND, 'health'], { encoding: 'utf8', cwd: '/tmp', env: { ...process.env, BERTH_READY_FILE: undefined } as NodeJS.ProcessEnv });
+    const asThem = { encoding: 'utf8', cwd: '/tmp', env: { ...process.env, BERTH_READY_FILE: undefined, BERTH_CONTROL: undefined } as NodeJS.ProcessEnv } as const;
+    const health = spawnSync(cmd!, [...args, ...BERTH_COMMAND, 'health'], asThem);
     expect(health.status, health.stderr).toBe(0);
+    const status = spawnSync(cmd!, [...args, ...BERTH_COMMAND, 'ctl', 'status', '--json'], asThem);
+    expect(status.status, status.stderr).toBe(0);
+    expect(status.stdout).toContain('"ready"');
     const pids = reportedPids(b);
     const { code } = await stopAndTime(b);
     expect(code).toBe(0);
     expect(existsSync(`${dir}/ready`)).toBe(false);
+    expect(existsSync(`${dir}/control.sock`)).toBe(false);
     await expectNoneAlive(pids);
   });
 
@@ -190,7 +195,7 @@ describe('an unprivileged user', () => {
     const secret = t.write(`root-only-${++n}`, 'x');
     chmodSync(secret, 0o600);
     const cfg = t.write(`user-${n}.yaml`, `tasks:\n  - { name: whoami, command: "sh -c 'id -u; echo y >> ${secret} || echo denied'" }\nservices:\n  app: { command: [sleep, "30"] }\n`);
-    const b = start(['-c', cfg], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined, BERTH_CONTROL: control }, wrap: asUser(uid) });
+    const b = start(['-c', cfg], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined }, wrap: asUser(uid) });
     await b.waitForEvent('ready');
     const said = b.lines.filter((l) => l.service === 'whoami' && l.stream === 'stdout').map((l) => l.msg);
     expect(said).toEqual([String(uid), 'denied']);

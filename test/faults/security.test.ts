@@ -160,6 +160,23 @@ describe('the ready file cannot be planted', () => {
     expect((await stopAndTime(b)).code).toBe(0);
   });
 
+  it('the same squatted directory as the default control socket\'s: berth refuses to start (78), says whose it is, starts nothing', async () => {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    chownSync(dir, other, other);
+    chmodSync(dir, 0o1777);
+    const marker = `${dir}-started`;
+    rmSync(marker, { force: true });
+    const r = await runBerth(['--', 'sh', '-c', `touch ${marker}; exec sleep 30`], { cwd: '/tmp', env: { BERTH_READY_FILE: undefined, BERTH_CONTROL: undefined }, wrap: asUser(uid) });
+    expect(r.code).toBe(78);
+    const failed = r.events('control.failed')[0];
+    expect(failed).toMatchObject({ control: `${dir}/control.sock` });
+    expect(failed!.msg).toMatch(new RegExp(`belongs to uid ${other}`));
+    expect(r.events('service.start')).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(`${dir}/control.sock`)).toBe(false);
+  });
+
   it('the file berth writes, and the directories it makes, are writable by no one else', async () => {
     const base = join(t.dir, `perm-${++n}`);
     const ready = join(base, 'run', 'ready');
@@ -200,7 +217,9 @@ describe('the health endpoint', () => {
     expect(statusOf(live.text)).toBe(200);
     const ready = await exchange(port, get('/readyz?verbose=1'));
     expect(statusOf(ready.text)).toBe(200);
-    expect(ready.text).toContain('"app":{"state":"ready","ready":true,"reason":"started (it has no ready probe)"}');
+    // what /readyz documents: each service's state, ready and reason (berth's own words), nothing more
+    const body = JSON.parse(ready.text.slice(ready.text.indexOf('\r\n\r\n') + 4)) as { status: string; services: Record<string, unknown> };
+    expect(body).toEqual({ status: 'ready', services: { app: { state: 'ready', ready: true, reason: 'started (it has no ready probe)' } } });
     expect(ready.text).not.toContain('tok-health-Secret');
     expect(statusOf((await exchange(port, get('/livez', 'HEAD'))).text)).toBe(200);
     for (const path of ['/', '/livez/', '/readyz/x', '/metrics', '//livez', '/../livez', '/%6civez', '/livez%00', 'http://x/livez', '/env', '/debug/pprof']) {

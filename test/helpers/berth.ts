@@ -1,7 +1,7 @@
 // Run the built berth as a user would, and read its output as parsed lines.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, afterEach } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,7 +98,7 @@ function ownReadyFile(): string {
 export function startBerth(args: string[], opts: StartOptions = {}): Berth {
   const argv = [...(opts.wrap ?? []), ...(opts.exe ? [opts.exe] : opts.bin ? [process.execPath, opts.bin] : BERTH_COMMAND), ...args];
   // a control socket of its own (berth ctl), unless the test chose one: tests run in parallel
-  const control = opts.env && 'BERTH_CONTROL' in opts.env ? {} : { BERTH_CONTROL: ownControlSocket() };
+  const control = opts.env && 'BERTH_CONTROL' in opts.env ? {} : { BERTH_CONTROL: ownControlSocket(switchedTo(opts.wrap)) };
   const proc = spawn(argv[0]!, argv.slice(1), {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', BERTH_LOG_FORMAT: undefined, BERTH_CONFIG: undefined, BERTH_READY_FILE: ownReadyFile(), ...control, ...opts.env } as NodeJS.ProcessEnv,
@@ -169,14 +169,27 @@ export function startBerth(args: string[], opts: StartOptions = {}): Berth {
   };
 }
 
-/** A fresh private directory's control.sock, removed when the test file ends. */
-function ownControlSocket(): string {
+/**
+ * A fresh private directory's control.sock, removed when the test file ends. A berth run as
+ * another user (wrap: setpriv --reuid) gets a directory of that user's: it could not create its
+ * socket in one of the test runner's (0700), and berth refuses a directory another user owns.
+ */
+function ownControlSocket(owner?: { uid: number; gid: number }): string {
   const dir = mkdtempSync(join(tmpdir(), 'berth-ctl-'));
   controlDirs.push(dir);
+  if (owner) chownSync(dir, owner.uid, owner.gid);
   return join(dir, 'control.sock');
 }
 const controlDirs: string[] = [];
 afterAll(() => controlDirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** the uid and gid a wrap like ['setpriv', '--reuid=N', '--regid=M', …] runs berth as */
+function switchedTo(wrap: string[] | undefined): { uid: number; gid: number } | undefined {
+  const arg = (name: string) => wrap?.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const [uid, gid] = [arg('reuid'), arg('regid') ?? arg('reuid')];
+  if (!uid || !gid || !/^\d+$/.test(uid) || !/^\d+$/.test(gid)) return undefined; // numeric ids only (what the tests use)
+  return { uid: Number(uid), gid: Number(gid) };
+}
 
 /** Run berth to its end; fails the test if it takes longer than timeoutMs. */
 export async function runBerth(args: string[], opts: StartOptions & { timeoutMs?: number } = {}) {
