@@ -45,7 +45,8 @@ it('says every interval what the probe waits for and what the service listens on
   const [listening, wanted] = [await freePort(), await freePort()];
   const plan: ServicePlan = service({
     name: 'php-fpm',
-    argv: [process.execPath, '-e', `require('net').createServer().listen(${listening}, '127.0.0.1')`],
+    // it takes a moment to listen, as a real service does (and as node did on a slow start): the first reports see no listener
+    argv: [process.execPath, '-e', `setTimeout(() => require('net').createServer().listen(${listening}, '127.0.0.1'), 400)`],
     ready: { kind: 'tcp', host: '127.0.0.1', port: wanted },
     readyTimeoutMs: 0,
     stopSignal: 'SIGTERM',
