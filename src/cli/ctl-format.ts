@@ -4,9 +4,11 @@ import type { JobStatus, ReloadOutcome, ServiceStatus, StatusSnapshot, TaskStatu
 /** What a reload found, would do (--dry-run) or did. */
 export function formatReload(r: ReloadOutcome): string {
   if (r.problems.length) return `nothing changed; the configuration has ${r.problems.length} problem(s):\n${r.problems.map((p) => `  ${p}`).join('\n')}`;
+  const jobVerb = (c: ReloadOutcome['changes'][number]) =>
+    c.change === 'removed' ? 'unschedule (a run going now finishes)' : c.change === 'added' ? 'schedule' : c.change === 'unchanged' ? 'untouched' : 'schedule anew from now';
   const verb = (c: ReloadOutcome['changes'][number]) =>
-    c.change === 'removed' ? 'stop' : c.change === 'added' ? 'start' : c.change === 'unchanged' ? 'untouched' : c.action === 'reload' ? 'reload in place (SIGHUP)' : c.action === 'update' ? 'update settings (same process)' : 'restart';
-  const lines = r.changes.map((c) => `  ${c.name}: ${verb(c)}${c.why?.length ? ` (${c.why.join(', ')} changed)` : ''}`);
+    c.kind === 'job' ? jobVerb(c) : c.change === 'removed' ? 'stop' : c.change === 'added' ? 'start' : c.change === 'unchanged' ? 'untouched' : c.action === 'reload' ? 'reload in place (SIGHUP)' : c.action === 'update' ? 'update settings (same process)' : 'restart';
+  const lines = r.changes.map((c) => `  ${c.kind === 'job' ? 'job ' : ''}${c.name}: ${verb(c)}${c.why?.length ? ` (${c.why.join(', ')} changed)` : ''}`);
   const head = r.dryRun ? 'berth ctl reload --dry-run: the configuration is valid; a reload would:' : 'reloaded:';
   const applied = r.applied.filter((a) => !a.ok).map((a) => `  not ready: ${a.message}`);
   const fixed = r.needsRestart.map((n) => `  needs a container restart: ${n}`);

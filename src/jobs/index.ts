@@ -2,7 +2,9 @@
 // the one seam tasks, services and jobs share), control (the target types), config, types
 // and errors; lifecycle starts and stops it, it never imports lifecycle.
 // Scheduled jobs (CONTRACT §11): the scheduler says when, each Job runs and reports.
-// Started once every service is ready; stopped inside the shutdown's deadline.
+// Started once every service is ready; stopped inside the shutdown's deadline. A reload
+// adds, removes and changes jobs as they run (CONTRACT §10): a removed job's run going
+// now is let finish (under its timeout), and shutdown still stops it.
 import type { JobPlan } from '../types.js';
 import type { Runner } from '../process/runner.js';
 import { Job, type LastRun, type TriggerResult } from './job.js';
@@ -30,10 +32,19 @@ export interface Jobs {
   runNow(name: string): TriggerResult | undefined;
   stop(deadline: number): Promise<void>;
   kill(): void;
+  /** a reload: a new job, first run at its first time from now (or from start(), not yet called) */
+  add(plan: JobPlan): void;
+  /** a reload: scheduled no more; a run going now finishes. Resolves once it has. */
+  remove(name: string): Promise<void>;
+  /** a reload: the next run uses this plan, its schedule reckoned from now; a run going now finishes */
+  change(plan: JobPlan): void;
 }
 
 export function createJobs(plans: readonly JobPlan[], runner: Runner, clock: Clock = systemClock): Jobs {
   const jobs = new Map(plans.map((p) => [p.name, new Job(p, runner)]));
+  /** removed by a reload with a run still going: shutdown stops them too */
+  const retiring = new Map<string, Job>();
+  let started = false;
   const scheduler = new Scheduler(
     plans.map((p) => ({ name: p.name, timing: timingOf(p) })),
     clock,
@@ -41,12 +52,10 @@ export function createJobs(plans: readonly JobPlan[], runner: Runner, clock: Clo
   );
   return {
     start() {
-      if (jobs.size === 0) return;
+      if (started) return;
+      started = true;
       scheduler.start();
-      for (const j of jobs.values()) {
-        const next = scheduler.nextRun(j.name);
-        runner.log.info('job.scheduled', { job: j.name, schedule: j.plan.scheduleText, timezone: j.plan.timezone, nextRun: next === undefined ? undefined : new Date(next).toISOString() }, `job ${j.name} (${j.plan.scheduleText}) first runs at ${next === undefined ? 'no time' : new Date(next).toISOString()}`);
-      }
+      for (const j of jobs.values()) scheduled(j);
     },
     status: () =>
       [...jobs.values()].map((j) => {
@@ -59,11 +68,45 @@ export function createJobs(plans: readonly JobPlan[], runner: Runner, clock: Clo
     runNow: (name) => jobs.get(name)?.trigger({ by: 'ctl' }),
     async stop(deadline) {
       scheduler.stop();
-      await Promise.all([...jobs.values()].map((j) => j.stop(deadline)));
+      await Promise.all([...jobs.values(), ...retiring.values()].map((j) => j.stop(deadline)));
     },
     kill() {
       scheduler.stop();
-      for (const j of jobs.values()) j.kill();
+      for (const j of [...jobs.values(), ...retiring.values()]) j.kill();
+    },
+    add(plan) {
+      // added back while the run of its removal still goes: the same Job, so `overlap` sees that run
+      const back = retiring.get(plan.name);
+      retiring.delete(plan.name);
+      back?.revive(plan);
+      const job = back ?? new Job(plan, runner);
+      jobs.set(plan.name, job);
+      scheduler.add(plan.name, timingOf(plan));
+      if (started) scheduled(job);
+    },
+    async remove(name) {
+      const job = jobs.get(name);
+      if (!job) return;
+      jobs.delete(name);
+      scheduler.remove(name);
+      const going = job.running;
+      runner.log.info('job.removed', { job: name, running: going }, going.length ? `job ${name} removed from the schedule; its run going now (pid ${going.join(', ')}) is let finish` : `job ${name} removed from the schedule`);
+      if (going.length === 0) return;
+      retiring.set(name, job);
+      await job.retire();
+      if (retiring.get(name) === job) retiring.delete(name);
+    },
+    change(plan) {
+      const job = jobs.get(plan.name);
+      if (!job) return this.add(plan);
+      job.adopt(plan);
+      scheduler.add(plan.name, timingOf(plan));
+      if (started) scheduled(job);
     },
   };
+
+  function scheduled(j: Job): void {
+    const next = scheduler.nextRun(j.name);
+    runner.log.info('job.scheduled', { job: j.name, schedule: j.plan.scheduleText, timezone: j.plan.timezone, nextRun: next === undefined ? undefined : new Date(next).toISOString() }, `job ${j.name} (${j.plan.scheduleText}) first runs at ${next === undefined ? 'no time' : new Date(next).toISOString()}`);
+  }
 }

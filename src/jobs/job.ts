@@ -36,9 +36,34 @@ export class Job {
   private closed = false;
 
   constructor(
-    readonly plan: JobPlan,
+    private current: JobPlan,
     private readonly runner: Runner,
   ) {}
+
+  /** the plan its next run starts with (a run going keeps the one it started with) */
+  get plan(): JobPlan {
+    return this.current;
+  }
+
+  /**
+   * A reload changed the job: the next run starts with this plan. A run going now goes on
+   * with its own command and timeout; the next one meets it as the new `overlap` says.
+   */
+  adopt(plan: JobPlan): void {
+    this.current = plan;
+  }
+
+  /** a reload removed the job: no new run; one going now ends on its own (or its timeout). Resolves once none runs. */
+  retire(): Promise<void> {
+    this.closed = true;
+    return Promise.all([...this.runs].map((r) => r.done)).then(() => undefined);
+  }
+
+  /** a reload added back a job it removed before its last run ended */
+  revive(plan: JobPlan): void {
+    this.current = plan;
+    this.closed = false;
+  }
 
   get name(): string {
     return this.plan.name;
@@ -73,7 +98,7 @@ export class Job {
     const startedAt = Date.now();
     const due = t.by === 'schedule' ? { dueAt: new Date(t.dueAt).toISOString(), lateMs: t.lateMs } : {};
     const child = runner.spawn(plan);
-    if ('spawnError' in child) return this.report({ code: undefined, signal: undefined, spawnError: child.spawnError }, undefined, startedAt, false);
+    if ('spawnError' in child) return this.report(plan, { code: undefined, signal: undefined, spawnError: child.spawnError }, undefined, startedAt, false);
     runner.log.info('job.start', { job: plan.name, pid: child.pid, cwd: plan.cwd, argv: plan.argv, trigger: t.by, ...due }, `job ${plan.name} started in ${plan.cwd}: ${plan.argv.join(' ')}`);
     const relayed = runner.relayOutput(plan.name, child);
     let timedOut = false;
@@ -100,7 +125,7 @@ export class Job {
       child.signalGroup('SIGKILL'); // what it left in its group would hold its pipes open
       await relayed;
       this.runs.delete(run);
-      this.report(info, child, startedAt, timedOut);
+      this.report(plan, info, child, startedAt, timedOut);
     });
     const run: Run = {
       child,
@@ -114,8 +139,8 @@ export class Job {
     this.runs.add(run);
   }
 
-  private report(info: ExitInfo, child: Child | undefined, startedAt: number, timedOut: boolean): void {
-    const { plan, runner } = this;
+  private report(plan: JobPlan, info: ExitInfo, child: Child | undefined, startedAt: number, timedOut: boolean): void {
+    const { runner } = this;
     const durationMs = Date.now() - startedAt;
     const status = timedOut ? EXIT.TIMEOUT : exitStatus(info);
     this.last = { startedAt, durationMs, status, timedOut };

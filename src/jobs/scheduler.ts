@@ -4,6 +4,8 @@
 //   reckoned from now: never a burst of the runs it missed;
 // - backward: a due time already run is never run again; the job waits for the next one.
 // `@every` schedules count monotonic time, which neither jump moves.
+// A reload adds and removes jobs while it runs: an added one is reckoned from then, the
+// others keep their next time.
 import type { Clock } from './clock.js';
 import type { Timing } from './timing.js';
 
@@ -47,6 +49,22 @@ export class Scheduler {
     this.arm();
   }
 
+  /** a job from now on (a reload): its first time is reckoned from now, as start() does; a job of that name is replaced */
+  add(name: string, timing: Timing): void {
+    this.entries = this.entries.filter((e) => e.name !== name);
+    const e: Entry = { name, timing, due: undefined };
+    this.entries.push(e);
+    if (!this.running) return;
+    e.due = timing.kind === 'every' ? this.clock.mono() + timing.everyMs : timing.after(this.clock.now());
+    this.rearm();
+  }
+
+  /** the job is no longer scheduled (a reload removed it); the others keep their times */
+  remove(name: string): void {
+    this.entries = this.entries.filter((e) => e.name !== name);
+    if (this.running) this.rearm();
+  }
+
   stop(): void {
     this.running = false;
     this.cancel?.();
@@ -83,7 +101,15 @@ export class Scheduler {
     for (const d of due) this.onDue(d);
   }
 
+  private rearm(): void {
+    this.cancel?.();
+    this.cancel = undefined;
+    this.arm();
+  }
+
+  /** no job: no timer (add() arms one) */
   private arm(): void {
+    if (this.entries.length === 0) return;
     const now = this.clock.now();
     const mono = this.clock.mono();
     let wait = MAX_SLEEP_MS;

@@ -2,8 +2,12 @@
 // preflight, the presets' own tests) while everything runs; any problem and nothing changes.
 // Otherwise the difference is applied in dependency order: removed services stop, added ones
 // start, changed ones restart (a preset whose only change is its config file is reloaded in
-// place: nginx with SIGHUP), unchanged ones are not touched.
-import type { EventLog, Plan, ServicePlan, UserSpec } from '../types.js';
+// place: nginx with SIGHUP), unchanged ones are not touched. Jobs likewise: a removed one is
+// no longer scheduled (a run going now finishes), an added one is scheduled from now, a
+// changed one is scheduled anew from now with its new plan (a run going now finishes, and
+// the next meets it as `overlap` says); an unchanged one keeps its next time.
+import type { EventLog, JobPlan, Plan, ServicePlan, UserSpec } from '../types.js';
+import type { Jobs } from '../jobs/index.js';
 import type { ReloadChange, ReloadOutcome } from '../control/target.js';
 import { preflight } from '../preflight/index.js';
 import { ensureDirs } from '../preflight/dirs.js';
@@ -23,6 +27,8 @@ export interface ReloadDeps {
   /** the live list of services (shutdown and the ready file read it): changed in place */
   services: Service[];
   make(plan: ServicePlan): Service;
+  /** the scheduled jobs: a reload adds, removes and changes them */
+  jobs: Jobs;
   users: Map<string, UserSpec>;
   stopping(): boolean;
 }
@@ -33,6 +39,8 @@ const SPAWN_KEYS = ['argv', 'shell', 'cwd', 'env', 'user', 'requires', 'preset',
 const LIVE_KEYS = ['readyTimeoutMs', 'stopSignal', 'stopTimeoutMs', 'restart', 'maxRestarts', 'minUptimeMs', 'forward', 'main', 'after'] as const;
 /** top-level settings only a new berth takes */
 const FIXED_KEYS = ['readyFile', 'health', 'control', 'log', 'shutdownTimeoutMs', 'drain', 'drainMs', 'terminationLog', 'waitFor', 'waitTimeoutMs'] as const;
+/** a job's settings: any change makes it scheduled anew, from now */
+const JOB_KEYS = ['argv', 'shell', 'cwd', 'env', 'user', 'requires', 'schedule', 'timezone', 'overlap', 'timeoutMs'] as const;
 
 export function createReload(d: ReloadDeps): (dryRun: boolean) => Promise<ReloadOutcome> {
   return async (dryRun) => {
@@ -53,7 +61,7 @@ export function createReload(d: ReloadDeps): (dryRun: boolean) => Promise<Reload
 
     const before = expandReplicas(old.services, old.baseDir);
     const after = expandReplicas(checked.plan.services, checked.plan.baseDir);
-    outcome.changes = diff(before, after);
+    outcome.changes = [...diff(before, after), ...diffJobs(old.jobs ?? [], checked.plan.jobs ?? [])];
     outcome.needsRestart = fixedChanges(old, checked.plan);
     outcome.ok = true;
     if (dryRun) {
@@ -62,6 +70,7 @@ export function createReload(d: ReloadDeps): (dryRun: boolean) => Promise<Reload
     }
     for (const [k, v] of checked.users) d.users.set(k, v);
     await apply(d, outcome, before, after);
+    applyJobs(d, outcome, checked.plan.jobs ?? []);
     d.adopt({ ...checked.plan, ...Object.fromEntries(FIXED_KEYS.map((k) => [k, (old as unknown as Record<string, unknown>)[k]])), secretValues: old.secretValues, tasks: checked.plan.tasks });
     outcome.ok = outcome.applied.every((a) => a.ok);
     d.log.info('reload.done', { ...summary(outcome), applied: outcome.applied }, `reload done: ${describe(outcome)}`);
@@ -70,7 +79,7 @@ export function createReload(d: ReloadDeps): (dryRun: boolean) => Promise<Reload
 }
 
 async function apply(d: ReloadDeps, outcome: ReloadOutcome, before: ServicePlan[], after: ServicePlan[]): Promise<void> {
-  const change = new Map(outcome.changes.map((c) => [c.name, c]));
+  const change = new Map(outcome.changes.filter((c) => c.kind === 'service').map((c) => [c.name, c]));
   const find = (name: string) => d.services.find((s) => s.name === name);
   // 1. stop what goes or restarts, dependents first (the reverse of the old start order)
   for (const p of [...before].reverse()) {
@@ -114,6 +123,42 @@ async function apply(d: ReloadDeps, outcome: ReloadOutcome, before: ServicePlan[
       outcome.applied.push({ name: svc.name, action: c.change === 'added' ? 'started' : 'restarted', ok: r.ok, message: r.message });
     }),
   );
+}
+
+/** Jobs have no order among themselves or with services: each change applied at once. */
+function applyJobs(d: ReloadDeps, outcome: ReloadOutcome, next: JobPlan[]): void {
+  const plans = new Map(next.map((p) => [p.name, p]));
+  for (const c of outcome.changes) {
+    if (c.kind !== 'job') continue;
+    const plan = plans.get(c.name);
+    if (c.change === 'removed') {
+      const going = d.jobs.status().find((j) => j.name === c.name)?.running ?? [];
+      void d.jobs.remove(c.name);
+      outcome.applied.push({ name: c.name, action: 'stopped', ok: true, message: going.length ? `job ${c.name} removed from the schedule; its run going now (pid ${going.join(', ')}) is let finish` : `job ${c.name} removed from the schedule` });
+    } else if (c.change === 'added') {
+      d.jobs.add(plan!);
+      outcome.applied.push({ name: c.name, action: 'started', ok: true, message: `job ${c.name} scheduled (${plan!.scheduleText})` });
+    } else if (c.change === 'changed') {
+      d.jobs.change(plan!);
+      outcome.applied.push({ name: c.name, action: 'restarted', ok: true, message: `job ${c.name} scheduled anew from now with its new settings (${c.why!.join(', ')})` });
+    }
+  }
+}
+
+/** Each job of the old and the new plan: removed, added, changed (any setting), unchanged. */
+export function diffJobs(before: JobPlan[], after: JobPlan[]): ReloadChange[] {
+  const old = new Map(before.map((p) => [p.name, p]));
+  const out: ReloadChange[] = before.filter((p) => !after.some((n) => n.name === p.name)).map((p) => ({ name: p.name, kind: 'job', change: 'removed' }));
+  for (const p of after) {
+    const o = old.get(p.name);
+    if (!o) {
+      out.push({ name: p.name, kind: 'job', change: 'added' });
+      continue;
+    }
+    const why = JOB_KEYS.filter((k) => !same(o[k], p[k]));
+    out.push(why.length ? { name: p.name, kind: 'job', change: 'changed', why, action: 'restart' } : { name: p.name, kind: 'job', change: 'unchanged' });
+  }
+  return out;
 }
 
 function depsReady(svc: Service, all: Service[], stopping: () => boolean): Promise<void> {
@@ -168,8 +213,6 @@ function dirsThatMatter(p: ServicePlan) {
 function fixedChanges(old: Plan, next: Plan): string[] {
   const out: string[] = FIXED_KEYS.filter((k) => !same((old as unknown as Record<string, unknown>)[k], (next as unknown as Record<string, unknown>)[k])).map((k) => `${k.replace(/Ms$/, '')}: takes effect when the container restarts`);
   if (!same(old.tasks, next.tasks)) out.push('tasks: they run once, at start; the changed ones run when the container restarts');
-  const jobs = (p: Plan) => (p as unknown as Record<string, unknown>).jobs;
-  if (!same(jobs(old), jobs(next))) out.push('jobs: their changes take effect when the container restarts');
   return out;
 }
 
@@ -182,15 +225,18 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 function summary(o: ReloadOutcome) {
-  const names = (pred: (c: ReloadChange) => boolean) => o.changes.filter(pred).map((c) => c.name);
+  const names = (kind: ReloadChange['kind'], pred: (c: ReloadChange) => boolean) => o.changes.filter((c) => c.kind === kind && pred(c)).map((c) => c.name);
+  const service = (pred: (c: ReloadChange) => boolean) => names('service', pred);
+  const job = (change: ReloadChange['change']) => names('job', (c) => c.change === change);
   return {
     dryRun: o.dryRun,
-    removed: names((c) => c.change === 'removed'),
-    added: names((c) => c.change === 'added'),
-    restarted: names((c) => c.action === 'restart'),
-    reloaded: names((c) => c.action === 'reload'),
-    updated: names((c) => c.action === 'update'),
-    unchanged: names((c) => c.change === 'unchanged'),
+    removed: service((c) => c.change === 'removed'),
+    added: service((c) => c.change === 'added'),
+    restarted: service((c) => c.action === 'restart'),
+    reloaded: service((c) => c.action === 'reload'),
+    updated: service((c) => c.action === 'update'),
+    unchanged: service((c) => c.change === 'unchanged'),
+    jobs: { removed: job('removed'), added: job('added'), changed: job('changed'), unchanged: job('unchanged') },
     needsRestart: o.needsRestart,
   };
 }
@@ -204,6 +250,10 @@ function describe(o: ReloadOutcome): string {
     s.reloaded.length && `reload ${s.reloaded.join(', ')} in place`,
     s.updated.length && `update ${s.updated.join(', ')} (no new process)`,
     s.unchanged.length && `leave ${s.unchanged.join(', ')} untouched`,
+    s.jobs.removed.length && `unschedule job(s) ${s.jobs.removed.join(', ')} (a run going now finishes)`,
+    s.jobs.added.length && `schedule job(s) ${s.jobs.added.join(', ')}`,
+    s.jobs.changed.length && `schedule job(s) ${s.jobs.changed.join(', ')} anew from now`,
+    s.jobs.unchanged.length && `leave job(s) ${s.jobs.unchanged.join(', ')} untouched`,
   ].filter(Boolean);
   const fixed = o.needsRestart.length ? `; needs a container restart: ${o.needsRestart.join('; ')}` : '';
   return `${parts.join('; ') || 'nothing changed'}${fixed}`;

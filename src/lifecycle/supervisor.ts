@@ -134,10 +134,11 @@ async function lifecycle(initial: Plan, deps: SupervisorDeps, run: Run, pid1: Pi
   if (failed) return failed;
   if (stopping.requested) return stopped; // the task that saw the signal succeeded, or there was none
 
-  if (plan.jobs) run.jobs = createJobs(plan.jobs, runner);
+  // made even with no job, so a reload can add some
+  run.jobs = createJobs(plan.jobs ?? [], runner);
   const cause = await runServices(plan, runner, deps, run, (make) => {
     if (!deps.reread) return;
-    run.reload = createReload({ log, reread: deps.reread, current: () => run.current, adopt: (p) => (run.current = p), services: run.services, make, users, stopping: () => stopping.requested });
+    run.reload = createReload({ log, reread: deps.reread, current: () => run.current, adopt: (p) => (run.current = p), services: run.services, make, jobs: run.jobs!, users, stopping: () => stopping.requested });
   });
   return { status: await shutdown(plan, run, cause, runner, pid1), cause };
 }
@@ -283,7 +284,7 @@ async function runTasks(plan: Plan, runner: Runner, run: Run): Promise<Ended | u
  */
 async function runServices(plan: Plan, runner: Runner, deps: SupervisorDeps, run: Run, expose: (make: (sp: ServicePlan) => Service) => void): Promise<ShutdownCause> {
   const { outcome, gate, jobs } = run;
-  if (plan.services.length === 0 && !jobs) return { kind: 'no-services' };
+  if (plan.services.length === 0 && !plan.jobs) return { kind: 'no-services' };
   if (outcome.settled) return outcome.promise; // a signal came before the first service
   const processes = expandReplicas(plan.services, plan.baseDir);
   if (processes.length === 0) jobs!.start(); // jobs alone: they run until a signal

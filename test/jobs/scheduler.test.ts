@@ -124,4 +124,58 @@ describe('scheduler', () => {
     expect(fired).toEqual([]);
     expect(scheduler.nextRun('tick')).toBeUndefined();
   });
+
+  describe('add and remove while running (a reload)', () => {
+    it('an added job is reckoned from when it is added; the others keep their times', () => {
+      const { clock, fired, scheduler } = setup([{ name: 'old', schedule: 10_000 }], '2026-06-01T12:00:00Z');
+      clock.advance(4000);
+      scheduler.add('new', { kind: 'every', everyMs: 3000 });
+      expect(iso(scheduler.nextRun('new')!)).toBe('2026-06-01T12:00:07.000Z');
+      expect(iso(scheduler.nextRun('old')!)).toBe('2026-06-01T12:00:10.000Z');
+      clock.advance(6000);
+      expect(fired.map((d) => `${d.name} ${iso(d.dueAt)}`)).toEqual(['new 2026-06-01T12:00:07.000Z', 'old 2026-06-01T12:00:10.000Z', 'new 2026-06-01T12:00:10.000Z']);
+    });
+
+    it('an added cron job runs at its first time after it was added', () => {
+      const { clock, fired, scheduler } = setup([], '2026-06-01T12:03:00Z');
+      expect(clock.pending).toBe(0); // no job: no timer
+      scheduler.add('m', timingOf({ schedule: { kind: 'cron', expr: '*/5 * * * *' }, timezone: 'UTC' }));
+      expect(clock.pending).toBe(1);
+      clock.advance(2 * MIN);
+      expect(fired.map((d) => `${d.name} ${iso(d.dueAt)}`)).toEqual(['m 2026-06-01T12:05:00.000Z']);
+    });
+
+    it('a removed job runs no more; the others keep their times; the last one removed leaves no timer', () => {
+      const { clock, fired, scheduler } = setup([{ name: 'a', schedule: 1000 }, { name: 'b', schedule: 1500 }], '2026-06-01T12:00:00Z');
+      clock.advance(1000);
+      scheduler.remove('a');
+      expect(scheduler.nextRun('a')).toBeUndefined();
+      clock.advance(2000);
+      expect(fired.map((d) => `${d.name} ${iso(d.dueAt)}`)).toEqual(['a 2026-06-01T12:00:01.000Z', 'b 2026-06-01T12:00:01.500Z', 'b 2026-06-01T12:00:03.000Z']);
+      scheduler.remove('b');
+      expect(clock.pending).toBe(0);
+      clock.advance(10_000);
+      expect(fired).toHaveLength(3);
+    });
+
+    it('adding a job of the same name replaces it: the new schedule from now, never the old one', () => {
+      const { clock, fired, scheduler } = setup([{ name: 'j', schedule: 1000 }], '2026-06-01T12:00:00Z');
+      clock.advance(1500);
+      scheduler.add('j', { kind: 'every', everyMs: 5000 });
+      clock.advance(5000);
+      expect(fired.map((d) => iso(d.dueAt))).toEqual(['2026-06-01T12:00:01.000Z', '2026-06-01T12:00:06.500Z']);
+    });
+
+    it('added before start: scheduled from start, like the first jobs', () => {
+      const clock = new FakeClock(Date.parse('2026-06-01T12:00:00Z'));
+      const fired: Due[] = [];
+      const s = new Scheduler([], clock, (d) => fired.push(d));
+      s.add('j', { kind: 'every', everyMs: 1000 });
+      expect(clock.pending).toBe(0);
+      clock.advance(5000);
+      s.start();
+      clock.advance(1000);
+      expect(fired.map((d) => iso(d.dueAt))).toEqual(['2026-06-01T12:00:06.000Z']);
+    });
+  });
 });
