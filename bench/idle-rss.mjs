@@ -17,6 +17,8 @@ import { fmt, killTree, median, sleep, spawnTracked, table } from './lib.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 3000);
+// LATE_MS: read again this long after it is up, once V8's memory reducer has run (~20 s idle)
+const LATE_MS = Number(process.env.LATE_MS ?? 0);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BERTH = join(root, 'bin/berth.js');
 const SEA = join(root, 'dist/sea/berth');
@@ -52,6 +54,7 @@ const cases = {
 
 const status = (pid) => Object.fromEntries([...readFileSync(`/proc/${pid}/status`, 'utf8').matchAll(/^(VmRSS|RssAnon|RssFile):\s+(\d+)/gm)].map((m) => [m[1], Number(m[2]) / 1024]));
 const results = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+const late = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, make] of Object.entries(cases)) {
     const c = await make();
@@ -61,14 +64,25 @@ for (let round = 0; round < ROUNDS; round++) {
     if (c.up && !existsSync(c.up)) throw new Error(`${name}: not ready within 30 s`);
     await sleep(SETTLE_MS);
     results[name].push(status(child.pid));
+    if (LATE_MS > SETTLE_MS) {
+      await sleep(LATE_MS - SETTLE_MS);
+      late[name].push(status(child.pid));
+    }
     killTree(child.pid, 'SIGTERM');
     await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', resolve)));
   }
 }
-const bare = median(results['node (idle, bare)'].map((r) => r.VmRSS));
-const rows = Object.entries(results).map(([name, rs]) => {
-  const rss = median(rs.map((r) => r.VmRSS));
-  return [name, fmt(rss), fmt(median(rs.map((r) => r.RssAnon))), fmt(median(rs.map((r) => r.RssFile))), fmt(rss - bare)];
-});
-console.log(`idle RSS, MiB, ${ROUNDS} rounds, median; Node ${process.version}\n`);
-console.log(table(['process', 'VmRSS', 'anon', 'file', 'over bare node'], rows));
+function report(results, after) {
+  const bare = median(results['node (idle, bare)'].map((r) => r.VmRSS));
+  const rows = Object.entries(results).map(([name, rs]) => {
+    const rss = median(rs.map((r) => r.VmRSS));
+    return [name, fmt(rss), fmt(median(rs.map((r) => r.RssAnon))), fmt(median(rs.map((r) => r.RssFile))), fmt(rss - bare)];
+  });
+  console.log(`idle RSS ${after} ms after it is up, MiB, ${ROUNDS} rounds, median; Node ${process.version}\n`);
+  console.log(table(['process', 'VmRSS', 'anon', 'file', 'over bare node'], rows));
+}
+report(results, SETTLE_MS);
+if (LATE_MS > SETTLE_MS) {
+  console.log('');
+  report(late, LATE_MS);
+}

@@ -9,28 +9,13 @@
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { basename, dirname, join } = require('node:path');
 const { Script } = require('node:vm');
-const { setFlagsFromString } = require('node:v8');
 // Module itself: require('node:module') would load its ESM-hooks API too, 5 ms of every start
 const { createRequire, wrap } = module.constructor;
 
 const dist = join(__dirname, '../dist');
-const GROWN = Symbol.for('berth.heap.grown'); // set by src/os/heap.ts
 const unsaved = [];
-process.once('exit', () => {
-  young(true); // the cache is made, and checked, with V8's flags as they were at build
-  unsaved.forEach((save) => save());
-});
-// Everything berth allocates while it starts lives on, so V8 would grow its young generation to
-// 8 MiB and keep it until its memory reducer runs, ~20 s after: 3 MiB of idle RSS. It grows no
-// further than its first 2 MiB until berth is ready (src/os/heap.ts lets it grow again).
-young(false);
+process.once('exit', () => unsaved.forEach((save) => save()));
 load(join(dist, 'berth.js'));
-
-/** lets V8's young generation grow as it does by default, or holds it at its start size */
-function young(grows) {
-  if (!grows && globalThis[GROWN]) return; // berth is up (src/os/heap.ts): for good
-  setFlagsFromString(`--semi-space-growth-factor=${grows ? 2 : 1}`);
-}
 
 /** Compiles and runs one CommonJS file of dist/ with its code cache; returns its exports. */
 function load(file) {
@@ -42,10 +27,7 @@ function load(file) {
     // not built yet, or removed: compiled as usual
   }
   // the wrapper on a line of its own: stack frames keep the file's own lines and columns
-  // V8 takes a cache only under the flags it was made with (the build's: defaults)
-  young(true);
   const script = new Script(wrap(`\n${readFileSync(file, 'utf8')}`), { filename: file, cachedData, lineOffset: -1 });
-  young(false);
   if (cachedData === undefined || script.cachedDataRejected) unsaved.push(() => save(script, cacheFile));
   const mod = { exports: {}, id: file, filename: file, loaded: false };
   script.runInThisContext()(mod.exports, requireFrom(file), mod, file, dirname(file));

@@ -11,29 +11,13 @@ const { getAsset } = require('node:sea');
 const { renameSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { Script } = require('node:vm');
-const { setFlagsFromString } = require('node:v8');
 
 const train = process.env.BERTH_SEA_TRAIN;
 delete process.env.BERTH_SEA_TRAIN; // berth's children never see it
 const unsaved = [];
-if (train) {
-  process.once('exit', () => {
-    young(true); // the caches are made, and checked, with V8's default flags
-    unsaved.forEach((save) => save());
-  });
-}
+if (train) process.once('exit', () => unsaved.forEach((save) => save()));
 const vendored = new Map();
-const GROWN = Symbol.for('berth.heap.grown'); // set by src/os/heap.ts
-// V8's young generation grows no further than its first 2 MiB until berth is ready
-// (src/os/heap.ts says why, and lets it grow again), as bin/berth.js does
-young(false);
 load('berth');
-
-/** lets V8's young generation grow as it does by default, or holds it at its start size */
-function young(grows) {
-  if (!grows && globalThis[GROWN]) return; // berth is up: for good
-  setFlagsFromString(`--semi-space-growth-factor=${grows ? 2 : 1}`);
-}
 
 /** Compiles and runs berth.js or vendor/NAME.js with its code cache; returns its exports. */
 function load(name) {
@@ -42,9 +26,7 @@ function load(name) {
   // stack frames name the asset inside the executable: /usr/local/bin/berth/berth.js:1:2345
   const filename = join(process.execPath, file);
   // the wrapper on a line of its own: stack frames keep the file's own lines and columns
-  young(true); // V8 takes a cache only under the flags it was made with
   const script = new Script(wrap(`\n${Buffer.from(getAsset(file)).toString('utf8')}`), { filename, cachedData: cached && Buffer.from(cached), lineOffset: -1 });
-  young(false);
   if (train && (cached === undefined || script.cachedDataRejected)) unsaved.push(() => save(script, join(train, `${name}.bin`)));
   const mod = { exports: {}, id: filename, filename, loaded: false };
   script.runInThisContext()(mod.exports, requireAsset, mod, filename, process.execPath);

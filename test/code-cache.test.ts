@@ -42,7 +42,7 @@ describe('the code cache', () => {
     expect(accepted(readFileSync(berthCache()))).toBe(true);
   });
 
-  it('taken by a start: with the young generation held while berth starts (bin/berth.js), V8 still takes every cache', () => {
+  it('taken by a start: a start that loads a config leaves every cache as the build made it', () => {
     // a refused cache is written again at exit: the files stay as the build made them
     const before = readdirSync(cacheDir()).map((n) => [n, readFileSync(join(cacheDir(), n))] as const);
     const dir = tempDir('berth-cache-run-');

@@ -4,7 +4,6 @@
 import type { EventLog, Plan } from '../types.js';
 import type { HealthState } from '../readiness/health.js';
 import { removeReadyFile, writeReadyFile } from '../readiness/ready-file.js';
-import { letYoungGenerationGrow } from '../os/heap.js';
 import { processStartTime } from '../os/proc.js';
 import { maskSecrets } from '../plan/json.js';
 import type { Service } from './service.js';
@@ -69,7 +68,6 @@ export class ReadyGate {
       // berth health will fail for ever: say why, where the logs are read
       if (!written.ok) log.warn('ready.file', { readyFile: plan.readyFile, error: written.error }, written.error);
     }
-    letYoungGenerationGrow(); // started: V8's young generation may grow again (src/os/heap.ts)
     log.info('ready', { services: services.map((s) => s.name), readyFile: plan.readyFile || undefined }, `all ${services.length} service(s) ready`);
   }
 }
