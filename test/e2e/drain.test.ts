@@ -35,11 +35,12 @@ async function start(drain: string, shutdownTimeout = '5s') {
 
 describe('drain', () => {
   it('unready at once, everything running for the drain, then the stop; shutdownTimeout starts after it', async () => {
-    const { p, b, pid, readyz } = await start('1500ms');
+    // the drain outlasts the checks made during it, even on a loaded machine (1.5 s did not: /readyz was already closed)
+    const { p, b, pid, readyz } = await start('5s');
     expect(existsSync(p.readyFile)).toBe(true);
     b.kill('SIGTERM');
     const drain = await b.waitForEvent('shutdown.drain');
-    expect(drain).toMatchObject({ signal: 'SIGTERM', drainMs: 1500 });
+    expect(drain).toMatchObject({ signal: 'SIGTERM', drainMs: 5000 });
     // the flip happened before the event was written
     expect(existsSync(p.readyFile)).toBe(false);
     const during = await readyz();
@@ -47,7 +48,7 @@ describe('drain', () => {
     expect(alive(pid)).toBe(true);
     expect(b.events('service.stop')).toEqual([]);
     const stop = await b.waitForEvent('service.stop', { service: 'app' });
-    expect(timeOf(stop) - timeOf(drain)).toBeGreaterThanOrEqual(1400);
+    expect(timeOf(stop) - timeOf(drain)).toBeGreaterThanOrEqual(4900);
     expect((await exitOf(b)).code).toBe(0);
     expect(b.events('shutdown.done')[0]).toMatchObject({ status: 0, cause: 'signal', signal: 'SIGTERM' });
   });
