@@ -8,8 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { ROOT, runBerth, startBerth, tempDir, type Berth } from './helpers/berth.js';
-import { freePort } from './helpers/postgres.js';
-import { exitWithin } from './fixtures/nx/example.js';
+import { exitWithin } from './helpers/exit.js';
+import { freePort } from './helpers/net.js';
 
 // ---- Dockerfile.example, read as data
 

@@ -4,8 +4,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBerth, tempDir } from '../helpers/berth.js';
-import { findPostgres, freePort, startPostgres, type Postgres } from '../helpers/postgres.js';
-import { childLines, copyExample, editConfig, EXAMPLE, exampleEnv, exitWithin, FIXTURE, freePorts, MIGRATIONS, tracker, type Db } from '../fixtures/nx/example.js';
+import { findPostgres, startPostgres, type Postgres } from '../helpers/postgres.js';
+import { childLines, copyExample, editConfig, EXAMPLE, exampleEnv, FIXTURE, freePorts, MIGRATIONS, tracker, type Db } from '../fixtures/nx/example.js';
+import { exitWithin } from '../helpers/exit.js';
+import { freePort } from '../helpers/net.js';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {

@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/berth.js';
 import { findPostgres, startPostgres, type Postgres } from '../helpers/postgres.js';
-import { childLines, EXAMPLE, exampleEnv, exitWithin, freePorts, httpGet, MIGRATIONS, SERVER, tracker, type Db } from '../fixtures/nx/example.js';
+import { childLines, EXAMPLE, exampleEnv, freePorts, httpGet, MIGRATIONS, SERVER, tracker, type Db } from '../fixtures/nx/example.js';
+import { exitWithin } from '../helpers/exit.js';
 
 const install = findPostgres();
 const missing = 'missing' in install ? install.missing : undefined;

@@ -4,10 +4,11 @@
 // every worker gracefully.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { binaries, exitWithin, fleet, httpGet } from '../fixtures/presets/php-nginx.js';
+import { binaries, fleet, httpGet } from '../fixtures/presets/php-nginx.js';
 import { copyLaravel, type LaravelCopy } from '../fixtures/php-laravel.js';
 import { processStat } from '../../src/os/proc.js';
 import { runCtl } from '../helpers/ctl.js';
+import { exitWithin } from '../helpers/exit.js';
 
 const skipped = binaries.missing ? ` — SKIPPED: ${binaries.missing}` : '';
 

@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive } from '../helpers/berth.js';
-import { binaries, editYaml, exitWithin, fleet, groupMembers, httpGet, nthEvent, PAGE, parentOf, prepareExample, timeOf, workerPid, type Example } from '../fixtures/presets/php-nginx.js';
+import { binaries, editYaml, fleet, groupMembers, httpGet, nthEvent, PAGE, parentOf, prepareExample, timeOf, workerPid, type Example } from '../fixtures/presets/php-nginx.js';
+import { exitWithin } from '../helpers/exit.js';
 
 const skipped = binaries.missing ? ` — SKIPPED: ${binaries.missing}` : '';
 if (binaries.missing) console.warn(`skipping the php-nginx crash end-to-end tests: ${binaries.missing}`);

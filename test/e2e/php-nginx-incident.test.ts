@@ -5,7 +5,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBerth } from '../helpers/berth.js';
-import { binaries, editYaml, exitWithin, fleet, freePort, prepareExample, type Example } from '../fixtures/presets/php-nginx.js';
+import { binaries, editYaml, fleet, prepareExample, type Example } from '../fixtures/presets/php-nginx.js';
+import { exitWithin } from '../helpers/exit.js';
+import { freePort } from '../helpers/net.js';
 
 const skipped = binaries.missing ? ` — SKIPPED: ${binaries.missing}` : '';
 if (binaries.missing) console.warn(`skipping the php-nginx incident end-to-end tests: ${binaries.missing}`);

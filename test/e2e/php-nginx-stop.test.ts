@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { YAMLMap } from 'yaml';
 import { FIXTURES } from '../helpers/berth.js';
-import { binaries, editYaml, exitWithin, fleet, httpGet, prepareExample, timeOf, type Example } from '../fixtures/presets/php-nginx.js';
+import { binaries, editYaml, fleet, httpGet, prepareExample, timeOf, type Example } from '../fixtures/presets/php-nginx.js';
+import { exitWithin } from '../helpers/exit.js';
 
 const skipped = binaries.missing ? ` — SKIPPED: ${binaries.missing}` : '';
 

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBerth } from '../helpers/berth.js';
-import { binaries, exitWithin, fleet, groupMembers, httpGet, PAGE, prepareExample, timeOf, workerPid, parentOf, type Example } from '../fixtures/presets/php-nginx.js';
+import { binaries, fleet, groupMembers, httpGet, PAGE, prepareExample, timeOf, workerPid, parentOf, type Example } from '../fixtures/presets/php-nginx.js';
+import { exitWithin } from '../helpers/exit.js';
 
 const skipped = binaries.missing ? ` — SKIPPED: ${binaries.missing}` : '';
 if (binaries.missing) console.warn(`skipping the php-nginx end-to-end tests: ${binaries.missing}`);

@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/os/proc.js';
 import { BERTH, tempDir } from '../helpers/berth.js';
-import { deadPid, exitOf, freePort, health, places, processes, readJson, svc } from '../fixtures/e2e-readiness/helpers.js';
+import { deadPid, health, places, processes, readJson, svc } from '../fixtures/e2e-readiness/helpers.js';
+import { exitOf } from '../helpers/exit.js';
+import { freePort } from '../helpers/net.js';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {

@@ -3,7 +3,8 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { startBerth, tempDir, type Berth } from '../helpers/berth.js';
-import { freePort, stopAndTime, until } from './util.js';
+import { stopAndTime, until } from './util.js';
+import { freePort } from '../helpers/net.js';
 
 let t: ReturnType<typeof tempDir>;
 const sockets: Socket[] = [];

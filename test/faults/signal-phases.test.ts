@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, NODE, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
-import { expectNoneAlive, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
+import { expectNoneAlive, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
+import { freePort } from '../helpers/net.js';
 
 const SHUTDOWN = 3_000;
 const SLACK = 2_500; // a loaded 2-core machine

@@ -1,7 +1,9 @@
 // Small helpers the fault tests share, on top of test/helpers/berth.ts.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { alive, FIXTURES, type Berth, type Line } from '../helpers/berth.js';
+
+// until environment.test.ts and security.test.ts import it from test/helpers/net.ts
+export { freePort } from '../helpers/net.js';
 
 export const fx = (name: string) => join(FIXTURES, 'faults', name);
 
@@ -29,18 +31,6 @@ export function until(check: () => boolean, timeoutMs: number, what: string): Pr
       setTimeout(tick, 25);
     };
     tick();
-  });
-}
-
-/** A port nothing listens on right now (loopback). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
   });
 }
 

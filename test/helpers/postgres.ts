@@ -5,9 +5,9 @@
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './net.js';
 
 const PG_ROOT = '/usr/lib/postgresql';
 
@@ -121,19 +121,6 @@ export async function startPostgres(install: PgInstall, opts: StartOptions = {})
     await stop();
     throw e;
   }
-}
-
-/** A port nobody listens on right now (the kernel's pick), e.g. for a database that is down. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function serverUser(): { uid: number; gid: number } | undefined {

@@ -10,6 +10,7 @@ import { inspectPresets } from '../../src/presets/index.js';
 import { nginxAddresses } from '../../src/presets/nginx/hold.js';
 import { holdAddresses } from '../../src/os/port-hold.js';
 import { copyExample, servicesOf, type ExampleCopy } from '../fixtures/presets/example.js';
+import { freePort } from '../helpers/net.js';
 
 const PATH = process.env.PATH ?? '';
 const nginx = findOnPath('nginx', PATH, '/');
@@ -36,13 +37,6 @@ function listen(port: number, host = '127.0.0.1'): Promise<Server | string> {
 }
 
 const close = (s: Server) => new Promise<void>((r) => s.close(() => r()));
-
-async function freePort(): Promise<number> {
-  const s = (await listen(0)) as Server;
-  const port = (s.address() as { port: number }).port;
-  await close(s);
-  return port;
-}
 
 describe('holdAddresses', () => {
   it('holds a port bound and not listening: a client is refused, nobody else can listen, and release frees it', async () => {
