@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { alive, FIXTURES, tempDir } from '../helpers/berth.js';
-import { places, processes, timeOf } from '../fixtures/e2e-readiness/helpers.js';
+import { places, processes, timeOf } from '../helpers/e2e-readiness.js';
 import { exitOf } from '../helpers/exit.js';
 import { freePort } from '../helpers/net.js';
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { alive, FIXTURES, tempDir, type Berth } from '../helpers/berth.js';
-import { places, processes } from '../fixtures/e2e-readiness/helpers.js';
+import { places, processes } from '../helpers/e2e-readiness.js';
 import { exitOf } from '../helpers/exit.js';
 import { freePort } from '../helpers/net.js';
 

@@ -5,7 +5,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/berth.js';
-import { expectReadyFile, places, processes, svc, timeOf } from '../fixtures/e2e-readiness/helpers.js';
+import { expectReadyFile, places, processes, svc, timeOf } from '../helpers/e2e-readiness.js';
 import { exitOf } from '../helpers/exit.js';
 import { freePort } from '../helpers/net.js';
 

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/os/proc.js';
 import { BERTH, tempDir } from '../helpers/berth.js';
-import { deadPid, health, places, processes, readJson, svc } from '../fixtures/e2e-readiness/helpers.js';
+import { deadPid, health, places, processes, readJson, svc } from '../helpers/e2e-readiness.js';
 import { exitOf } from '../helpers/exit.js';
 import { freePort } from '../helpers/net.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { alive, tempDir } from '../helpers/berth.js';
-import { DAEMONIZE, processes, svc, timeOf } from '../fixtures/e2e-readiness/helpers.js';
+import { DAEMONIZE, processes, svc, timeOf } from '../helpers/e2e-readiness.js';
 import { exitOf } from '../helpers/exit.js';
 import { freePort } from '../helpers/net.js';
 

@@ -3,7 +3,7 @@
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBerth, tempDir } from '../helpers/berth.js';
-import { places } from '../fixtures/e2e-readiness/helpers.js';
+import { places } from '../helpers/e2e-readiness.js';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { diagnoseDaemonized, diagnoseNotReady, formatElapsed } from '../../src/readiness/diagnose.js';
 import { waitReady } from '../../src/readiness/probes/index.js';
 import type { Probe } from '../../src/types.js';
-import { cleanup, context, startFixture, stillWaitingAfter, tempDir, waitingUntil } from '../fixtures/readiness/helpers.js';
+import { cleanup, context, startFixture, stillWaitingAfter, tempDir, waitingUntil } from '../helpers/readiness.js';
 import { freePort } from '../helpers/net.js';
 
 let leftovers: number[] = [];

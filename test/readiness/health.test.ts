@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { startHealthServer, type HealthServer, type HealthState } from '../../src/readiness/health.js';
-import { withDeadline } from '../fixtures/readiness/helpers.js';
+import { withDeadline } from '../helpers/readiness.js';
 
 let server: HealthServer | undefined;
 afterEach(async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { waitReady } from '../../src/readiness/probes/index.js';
 import type { Probe } from '../../src/types.js';
-import { cleanup, context, tempDir, withDeadline } from '../fixtures/readiness/helpers.js';
+import { cleanup, context, tempDir, withDeadline } from '../helpers/readiness.js';
 import { freePort } from '../helpers/net.js';
 
 afterEach(() => cleanup());

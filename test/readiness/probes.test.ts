@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitReady } from '../../src/readiness/probes/index.js';
 import { lastObservation } from '../../src/readiness/probes/observed.js';
 import type { Probe } from '../../src/types.js';
-import { cleanup, context, startFixture, stillWaitingAfter, tempDir, withDeadline } from '../fixtures/readiness/helpers.js';
+import { cleanup, context, startFixture, stillWaitingAfter, tempDir, withDeadline } from '../helpers/readiness.js';
 import { freePort } from '../helpers/net.js';
 
 afterEach(() => cleanup());

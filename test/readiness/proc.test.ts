@@ -7,7 +7,7 @@ import { settledSocketInodes, tcpListeners, unixListeners } from '../../src/os/n
 import { listeningSockets, socketInodes, whoListensOn } from '../../src/os/sockets.js';
 import { ownedByHidden } from '../../src/readiness/probes/tcp-owner.js';
 import { addressServes } from '../../src/readiness/probes/tcp.js';
-import { cleanup, startFixture, tempDir } from '../fixtures/readiness/helpers.js';
+import { cleanup, startFixture, tempDir } from '../helpers/readiness.js';
 import { freePort } from '../helpers/net.js';
 
 afterEach(() => cleanup());

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/os/proc.js';
 import { checkHealth, removeReadyFile, writeReadyFile, type ReadyFile } from '../../src/readiness/ready-file.js';
 import { defaultReadyFile } from '../../src/plan/defaults.js';
-import { cleanup, startFixture, tempDir } from '../fixtures/readiness/helpers.js';
+import { cleanup, startFixture, tempDir } from '../helpers/readiness.js';
 
 afterEach(() => cleanup());
 

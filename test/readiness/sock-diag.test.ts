@@ -9,7 +9,7 @@ import { socketInodes } from '../../src/os/sockets.js';
 import { retryUntilReady } from '../../src/readiness/probes/retry.js';
 import { treeListenCheck } from '../../src/readiness/probes/tcp-owner.js';
 import { loadSockDiag, readDump, sockDiagLoadError, type SockDiag } from '../../src/os/sock-diag.js';
-import { cleanup, startFixture, withDeadline } from '../fixtures/readiness/helpers.js';
+import { cleanup, startFixture, withDeadline } from '../helpers/readiness.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { toWaitOnResource, waitForResources } from '../../src/lifecycle/wait-for.js';
 import type { EventLog } from '../../src/types.js';
-import { cleanup, tempDir, withDeadline } from '../fixtures/readiness/helpers.js';
+import { cleanup, tempDir, withDeadline } from '../helpers/readiness.js';
 import { freePort } from '../helpers/net.js';
 
 const servers: Server[] = [];

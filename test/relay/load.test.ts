@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRelay } from '../../src/output/relay/index.js';
 import { createSink, type Sink } from '../../src/output/sink/index.js';
-import { exited, spawnFixture, within } from './helpers.js';
+import { exited, spawnFixture, within } from '../helpers/relay.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger, wantsColor } from '../../src/output/log.js';
 import { createSink } from '../../src/output/sink/index.js';
 import type { LogFormat, LogLevel } from '../../src/types.js';
-import { Collector } from './helpers.js';
+import { Collector } from '../helpers/relay.js';
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0, 0);
 

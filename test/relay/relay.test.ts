@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createRelay, type RelayOptions } from '../../src/output/relay/index.js';
 import { createSink } from '../../src/output/sink/index.js';
-import { Collector, exited, spawnFixture, within } from './helpers.js';
+import { Collector, exited, spawnFixture, within } from '../helpers/relay.js';
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0, 0);
 const TIME = '2026-11-22T10:00:00.000Z';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSink, type Sink, type SinkTarget } from '../../src/output/sink/index.js';
-import { Collector, exited, spawnFixture, within } from './helpers.js';
+import { Collector, exited, spawnFixture, within } from '../helpers/relay.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
