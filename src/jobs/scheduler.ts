@@ -24,6 +24,8 @@ interface Entry {
   timing: Timing;
   /** wall ms (cron) or monotonic ms (`@every`); undefined: the schedule has no further time */
   due: number | undefined;
+  /** `@every`: the wall time of `due`, fixed when it was scheduled (read at a late tick, it would drift by the delay between two clock reads) */
+  dueWall?: number;
 }
 
 export class Scheduler {
@@ -45,7 +47,7 @@ export class Scheduler {
     this.running = true;
     const now = this.clock.now();
     const mono = this.clock.mono();
-    for (const e of this.entries) e.due = e.timing.kind === 'every' ? mono + e.timing.everyMs : e.timing.after(now);
+    for (const e of this.entries) this.schedule(e, now, mono);
     this.arm();
   }
 
@@ -55,7 +57,7 @@ export class Scheduler {
     const e: Entry = { name, timing, due: undefined };
     this.entries.push(e);
     if (!this.running) return;
-    e.due = timing.kind === 'every' ? this.clock.mono() + timing.everyMs : timing.after(this.clock.now());
+    this.schedule(e, this.clock.now(), this.clock.mono());
     this.rearm();
   }
 
@@ -78,6 +80,14 @@ export class Scheduler {
     return e.timing.kind === 'every' ? this.clock.now() + Math.max(0, e.due - this.clock.mono()) : e.due;
   }
 
+  /** the entry's first time from now */
+  private schedule(e: Entry, now: number, mono: number): void {
+    if (e.timing.kind === 'every') {
+      e.due = mono + e.timing.everyMs;
+      e.dueWall = now + e.timing.everyMs;
+    } else e.due = e.timing.after(now);
+  }
+
   private tick(): void {
     this.cancel = undefined;
     if (!this.running) return;
@@ -88,9 +98,10 @@ export class Scheduler {
       if (e.due === undefined) continue;
       if (e.timing.kind === 'every') {
         if (mono < e.due) continue;
-        due.push({ name: e.name, dueAt: Math.round(now - (mono - e.due)), lateMs: Math.round(mono - e.due) });
+        due.push({ name: e.name, dueAt: Math.round(e.dueWall ?? now - (mono - e.due)), lateMs: Math.round(mono - e.due) });
         e.due += e.timing.everyMs;
-        if (e.due <= mono) e.due = mono + e.timing.everyMs; // a blocked loop missed some: no burst
+        if (e.dueWall !== undefined) e.dueWall += e.timing.everyMs;
+        if (e.due <= mono) this.schedule(e, now, mono); // a blocked loop missed some: no burst
       } else {
         if (now < e.due) continue; // a clock set back waits for the next time, never repeats one
         due.push({ name: e.name, dueAt: e.due, lateMs: now - e.due });

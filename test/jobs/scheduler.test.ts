@@ -33,6 +33,22 @@ describe('scheduler', () => {
     expect(fired.every((d) => d.lateMs === 0)).toBe(true);
   });
 
+  it('@every due times are one interval apart however long the tick takes between reading its two clocks', () => {
+    // a loaded machine deschedules berth between Date.now() and performance.now(): 0 ms one tick, 4 ms the next
+    const { clock, fired } = setup([{ name: 'tick', schedule: 1000 }], '2026-06-01T12:00:00.250Z');
+    const wallOf = clock.now;
+    let reads = 0;
+    clock.now = () => {
+      const w = wallOf();
+      if (++reads % 3 === 0) clock.stall(4);
+      return w;
+    };
+    clock.advance(5000);
+    const due = fired.map((d) => d.dueAt);
+    expect(due.length).toBeGreaterThanOrEqual(4);
+    expect(due.slice(1).map((d, i) => d - due[i]!)).toEqual(due.slice(1).map(() => 1000));
+  });
+
   it('runs a cron job at its time, once', () => {
     const { clock, fired } = setup([{ name: 'm', schedule: '*/5 * * * *' }], '2026-06-01T12:03:30Z');
     clock.advance(90_000 - 1);
