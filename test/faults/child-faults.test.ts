@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, NODE, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
-import { expectNoneAlive, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
+import { expectNoneAlive, fx, killAll, reportedPids, stopAndTime, until } from '../helpers/faults.js';
 
 let t: ReturnType<typeof tempDir>;
 let n = 0;

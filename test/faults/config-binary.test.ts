@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBerth, tempDir } from '../helpers/berth.js';
 import { GOOD_ENV, GOOD_FILES, SEED, goodConfig, judge, mangledDuration, mangledProbe, mutate, mutation, serialize } from './fuzz.js';
-import { mapLimit, nobody } from './util.js';
+import { mapLimit, nobody } from '../helpers/faults.js';
 
 const STACK = /\n\s+at /;
 let t: ReturnType<typeof tempDir>;

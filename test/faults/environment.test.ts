@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, BERTH_COMMAND, NODE, startBerth, tempDir, type Berth } from '../helpers/berth.js';
-import { asUser, expectNoneAlive, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
+import { asUser, expectNoneAlive, fx, killAll, reportedPids, stopAndTime, until } from '../helpers/faults.js';
+import { freePort } from '../helpers/net.js';
 
 let t: ReturnType<typeof tempDir>;
 let n = 0;

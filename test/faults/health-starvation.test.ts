@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { connect, type Socket } from 'node:net';
 import { startBerth, tempDir, type Berth } from '../helpers/berth.js';
-import { stopAndTime, until } from './util.js';
+import { stopAndTime, until } from '../helpers/faults.js';
 import { freePort } from '../helpers/net.js';
 
 let t: ReturnType<typeof tempDir>;

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { NODE, runBerth, tempDir, type Line } from '../helpers/berth.js';
-import { fx } from './util.js';
+import { fx } from '../helpers/faults.js';
 import { request } from 'node:http';
 import { binaries, fleet, prepareExample, type Example } from '../fixtures/presets/php-nginx.js';
 import { presetLevelOf } from '../../src/presets/log-levels.js';

@@ -5,7 +5,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, startBerth, tempDir, type Berth } from '../helpers/berth.js';
-import { asUser, killAll, reportedPids, stopAndTime, until } from './util.js';
+import { asUser, killAll, reportedPids, stopAndTime, until } from '../helpers/faults.js';
 
 let t: ReturnType<typeof tempDir>;
 let n = 0;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { BERTH_COMMAND, NODE, runBerth, tempDir } from '../helpers/berth.js';
 import { inTerminal, run, terminalProblem } from '../fixtures/pid1/harness.js';
-import { fx } from './util.js';
+import { fx } from '../helpers/faults.js';
 import { maskQuoted, MIN_SLICE } from '../../src/output/relay/mask.js';
 
 let t: ReturnType<typeof tempDir>;

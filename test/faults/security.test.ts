@@ -6,7 +6,8 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, stat
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { BERTH_COMMAND, NODE, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
-import { asUser, freePort, fx, killAll, reportedPids, stopAndTime, until } from './util.js';
+import { asUser, fx, killAll, reportedPids, stopAndTime, until } from '../helpers/faults.js';
+import { freePort } from '../helpers/net.js';
 import { processStartTime } from '../../src/os/proc.js';
 
 let t: ReturnType<typeof tempDir>;

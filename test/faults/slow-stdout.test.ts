@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BERTH_COMMAND, NODE, ROOT, tempDir } from '../helpers/berth.js';
-import { fx } from './util.js';
+import { fx } from '../helpers/faults.js';
 
 let t: ReturnType<typeof tempDir>;
 let n = 0;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ensureDir, ensurePrivateDir, UnsafePathError, writeFileAtomic } from '../../src/os/safe-path.js';
 import { writeReadyFile } from '../../src/readiness/ready-file.js';
 import { runBerth, tempDir } from '../helpers/berth.js';
-import { asUser } from '../faults/util.js';
+import { asUser } from '../helpers/faults.js';
 
 const NOBODY = 65534;
 let t: ReturnType<typeof tempDir>;

@@ -2,27 +2,18 @@
 // READY_WAITING_MS (10 s) — the facts of ready.timeout, shorter — so a wrong socket is not
 // silent for the whole readyTimeout. A real process, a real probe; the interval shortened.
 import { afterEach, expect, it } from 'vitest';
-import { createServer } from 'node:net';
 import { Service, READY_WAITING_MS } from '../../src/lifecycle/service.js';
 import { spawnChild } from '../../src/process/child.js';
 import type { Runner } from '../../src/lifecycle/runner.js';
 import type { ServicePlan } from '../../src/types.js';
 import { service } from '../fixtures/presets/example.js';
+import { freePort } from '../helpers/net.js';
 
 type Event = Record<string, unknown> & { event: string; msg: string };
 const stops: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function runnerFor(events: Event[]): Runner {
   const push = (event: string, fields: Record<string, unknown>, msg: string) => void events.push({ event, ...fields, msg });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { alive, runBerth, startBerth, tempDir } from '../helpers/berth.js';
 import { berthAnswering } from '../../src/control/answering.js';
 import { processStartTime } from '../../src/os/proc.js';
-import { until } from '../faults/util.js';
+import { until } from '../helpers/faults.js';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => (t = tempDir('berth-second-')));

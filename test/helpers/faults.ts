@@ -1,9 +1,6 @@
-// Small helpers the fault tests share, on top of test/helpers/berth.ts.
+// Small helpers the fault tests share, on top of berth.ts.
 import { join } from 'node:path';
-import { alive, FIXTURES, type Berth, type Line } from '../helpers/berth.js';
-
-// until environment.test.ts and security.test.ts import it from test/helpers/net.ts
-export { freePort } from '../helpers/net.js';
+import { alive, FIXTURES, type Berth, type Line } from './berth.js';
 
 export const fx = (name: string) => join(FIXTURES, 'faults', name);
 
