@@ -7,3 +7,7 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 export const FORWARDED_SIGNALS = ['SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
 export const OVERLAP_POLICIES = ['skip', 'allow', 'replace'] as const;
 export const MAX_REPLICAS = 64;
+/** service, task and job names (the no-config path names its one service too) */
+export const NAME_MAX = 64;
+export const SIMPLE_NAME = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${NAME_MAX - 1}}$`);
+export const SIMPLE_NAME_RULE = `a name may use letters, digits, ".", "_" and "-", starts with a letter or digit, and is at most ${NAME_MAX} characters`;

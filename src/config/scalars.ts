@@ -3,7 +3,7 @@ import { field, ok, fail, type Parsed } from './field.js';
 import { expected, quote } from './describe.js';
 import { parseDuration, tooLong, DURATION_EXPECTED, DURATION_PATTERN } from './duration.js';
 import { parseSignal, SIGNAL_NAMES, SIGNAL_NUMBERS } from './signal.js';
-import { FORWARDED_SIGNALS, MAX_REPLICAS } from './constants.js';
+import { FORWARDED_SIGNALS, MAX_REPLICAS, SIMPLE_NAME, SIMPLE_NAME_RULE } from './constants.js';
 
 const anyCase = (w: string) => [...w].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : c)).join('');
 const TRUE = ['true', 'yes', 'on', '1'];
@@ -80,9 +80,7 @@ export const mode = field({ anyOf: [{ type: 'string', pattern: '^(?:0o?)?[0-7]{3
   return fail(expected('a file mode like "0775"', v));
 });
 
-export const NAME_MAX = 64;
-export const SIMPLE_NAME = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,${NAME_MAX - 1}}$`);
-export const SIMPLE_NAME_RULE = `a name may use letters, digits, ".", "_" and "-", starts with a letter or digit, and is at most ${NAME_MAX} characters`;
+export { NAME_MAX, SIMPLE_NAME, SIMPLE_NAME_RULE } from './constants.js';
 
 export const simpleName = field({ type: 'string', pattern: SIMPLE_NAME.source }, (v) =>
   typeof v === 'string' && SIMPLE_NAME.test(v) ? ok(v) : fail(typeof v === 'string' ? `${quote(v)}: ${SIMPLE_NAME_RULE}` : expected('a name', v)),

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Env, Probe, ProcessPlan } from '../types.js';
 import { splitShellWords } from '../config/shell-words.js';
-import { NAME_MAX } from '../config/scalars.js';
+import { NAME_MAX } from '../config/constants.js';
 import type { LoadedConfig } from '../config/load.js';
 import { displayFile } from '../config/errors.js';
 import { displayPath, type KeyPath } from '../config/key-path.js';
