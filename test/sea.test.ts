@@ -35,7 +35,7 @@ function asPid1(mount: string, args: string[], opts: { exe?: string; env?: Recor
   const r = spawnSync(
     'unshare',
     ['--mount', '--pid', '--fork', '--mount-proc', 'sh', '-c', `${mount} && exec "$0" "$@"`, opts.exe ?? exe, '--log-format', 'json', '--ready-file', ready, ...args],
-    { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', BERTH_CONTROL: control, ...opts.env }, timeout: 30_000 },
+    { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', BERTH_CONTROL: control, BERTH_TERMINATION_LOG: 'false', ...opts.env }, timeout: 30_000 },
   );
   const lines = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
   return { status: r.status, stderr: r.stderr, lines, events: (e: string) => lines.filter((l) => l.event === e) };
@@ -43,7 +43,7 @@ function asPid1(mount: string, args: string[], opts: { exe?: string; env?: Recor
 
 describe.skipIf(!built)('the single executable', () => {
   it('runs with no node on PATH and takes nothing from NODE_OPTIONS', () => {
-    const env = { PATH: '/nonexistent', NODE_OPTIONS: '--require /nonexistent/preload.js', BERTH_CONTROL: join(dir, 'control-plain.sock') };
+    const env = { PATH: '/nonexistent', NODE_OPTIONS: '--require /nonexistent/preload.js', BERTH_CONTROL: join(dir, 'control-plain.sock'), BERTH_TERMINATION_LOG: 'false' };
     const v = spawnSync(SEA, ['--version'], { encoding: 'utf8', env, timeout: 20_000 });
     expect([v.stdout.trim(), v.stderr, v.status]).toEqual([version, '', 0]);
     const r = spawnSync(SEA, ['--log-format', 'json', '--ready-file', join(dir, 'ready-plain'), '--', '/bin/sh', '-c', 'exit 3'], { encoding: 'utf8', env, timeout: 20_000 });
