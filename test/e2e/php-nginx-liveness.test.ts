@@ -5,6 +5,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive } from '../helpers/berth.js';
+import { waitUntil as until } from '../helpers/faults.js';
 import { binaries, editYaml, fleet, groupMembers, httpGet, nthEvent, prepareExample, type Example } from '../fixtures/presets/php-nginx.js';
 
 const skipped = binaries.missing ? ` — SKIPPED: ${binaries.missing}` : '';
@@ -22,15 +23,6 @@ function traffic(url: string) {
     }
   })();
   return { seen, stop: async () => ((on = false), await loop) };
-}
-
-/** resolves once cond() holds, checked every 20 ms; fails past the deadline */
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe.skipIf(binaries.missing)(`php-fpm liveness through its ping page${skipped}`, () => {

@@ -31,6 +31,11 @@ export function until(check: () => boolean, timeoutMs: number, what: string): Pr
   });
 }
 
+/** until() with the description first and a 20 s default, as the liveness tests call it */
+export function waitUntil(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  return until(check, timeoutMs, what);
+}
+
 /** wrap for startBerth: run as an unprivileged user (no passwd entry needed) */
 export function asUser(uid: number, gid = uid): string[] {
   return ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups'];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watchLiveness } from '../../src/readiness/liveness.js';
 import { alive, tempDir } from '../helpers/berth.js';
+import { waitUntil as until } from '../helpers/faults.js';
 
 let t: ReturnType<typeof tempDir>;
 beforeAll(() => {
@@ -13,14 +14,6 @@ beforeAll(() => {
 afterAll(() => t.cleanup());
 
 const ctx = () => ({ pid: process.pid, cwd: t.dir, env: process.env as Record<string, string>, subscribeLines: () => () => {} });
-
-async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean) : []);
 
