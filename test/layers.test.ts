@@ -82,6 +82,18 @@ describe('layers', () => {
     expect(report).toEqual([]);
   });
 
+  it('only os/ reads /proc (one owner for what the kernel says; other layers ask os/)', () => {
+    // a path into /proc built in code: '/proc/…' or `/proc/…`; a /proc path in a comment or
+    // a message does not count, nor the list of paths that mean "berth's own stdout"
+    const reads = /['`]\/proc\/(?!self\/fd\/[12]')/;
+    const outside = sourceFiles(SRC)
+      .filter((f) => layerOf(f) !== 'os')
+      .flatMap((f) => readFileSync(f, 'utf8').split('\n').map((line, i) => ({ f, line, i })))
+      .filter(({ line }) => reads.test(line) && !/^\s*(\/\/|\*)/.test(line))
+      .map(({ f, line, i }) => `${path.relative(SRC, f)}:${i + 1}: ${line.trim()}`);
+    expect(outside).toEqual([]);
+  });
+
   it('would see a cycle (the check itself)', () => {
     const edges = new Map([
       ['a', new Map([['b', ['a/x.ts → b/y.ts']]])],

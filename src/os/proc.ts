@@ -228,3 +228,39 @@ export function processStartTime(pid: number): number | undefined {
   if (!p || p.state === 'Z' || boot === undefined || !Number.isFinite(p.startTicks)) return undefined;
   return boot + Math.round((p.startTicks * 1000) / TICKS_PER_SECOND);
 }
+
+/** The working directory of pid; undefined when it is gone or another user's (hidden). */
+export function cwdOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** berth's own effective capabilities (CapEff of /proc/self/status); undefined when unreadable. */
+export function ownCapabilities(): bigint | undefined {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readProc('/proc/self/status') ?? '');
+  return m ? BigInt(`0x${m[1]}`) : undefined;
+}
+
+const AT_PAGESZ = 6;
+
+/** The page size from the kernel's auxiliary vector (/proc/self/auxv); undefined without /proc. */
+export function pageSize(): number | undefined {
+  let auxv: Buffer;
+  try {
+    auxv = readFileSync('/proc/self/auxv');
+  } catch {
+    return undefined;
+  }
+  for (let off = 0; off + 16 <= auxv.length; off += 16) if (auxv.readBigUInt64LE(off) === BigInt(AT_PAGESZ)) return Number(auxv.readBigUInt64LE(off + 8));
+  return undefined;
+}
+
+/** berth's soft stack limit in bytes (/proc/self/limits): 'unlimited', or undefined without /proc. */
+export function stackLimit(): number | 'unlimited' | undefined {
+  const m = /^Max stack size\s+(\S+)/m.exec(readProc('/proc/self/limits') ?? '');
+  if (!m) return undefined;
+  return m[1] === 'unlimited' ? 'unlimited' : Number(m[1]);
+}

@@ -1,13 +1,12 @@
 // What would make a spawn fail after preflight said yes: a user berth cannot become
 // (a non-root berth, or root without CAP_SETUID), an argv or env the kernel refuses (E2BIG).
 // Each is a config problem (78) found before any task runs, not a 126 at start.
-import { readFileSync } from 'node:fs';
+import { ownCapabilities, pageSize, stackLimit } from '../os/proc.js';
 import type { ProcessPlan, UserSpec } from '../types.js';
 
 const CAP_SETGID = 6;
 const CAP_SETUID = 7;
 const STK_LIM = 8 << 20; // the kernel's _STK_LIM: argv and env never get more than 3/4 of it
-const AT_PAGESZ = 6;
 
 export interface Identity {
   uid: number;
@@ -17,14 +16,8 @@ export interface Identity {
 }
 
 export function ownIdentity(): Identity {
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
-  try {
-    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'));
-    return { uid, gid, ...(m && { caps: BigInt(`0x${m[1]}`) }) };
-  } catch {
-    return { uid, gid };
-  }
+  const caps = ownCapabilities();
+  return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, ...(caps !== undefined && { caps }) };
 }
 
 /** Why berth (as `me`) cannot start a process as u; undefined when it can. */
@@ -48,9 +41,9 @@ let cached: ArgLimits | undefined;
 /** The kernel's execve limits here, as fs/exec.c computes them from the page size and the stack limit. */
 export function argLimits(): ArgLimits {
   if (cached) return cached;
-  const page = pageSize();
-  const stack = stackLimit();
-  const total = Math.max(Math.min((STK_LIM / 4) * 3, stack === undefined ? Infinity : Math.floor(stack / 4)), 32 * page);
+  const page = pageSize() ?? 4096; // no /proc: the smallest page, the tightest limit
+  const stack = stackLimit() ?? 8 << 20;
+  const total = Math.max(Math.min((STK_LIM / 4) * 3, stack === 'unlimited' ? Infinity : Math.floor(stack / 4)), 32 * page);
   return (cached = { perString: 32 * page, total });
 }
 
@@ -76,23 +69,4 @@ export function tooBigToExec(p: Pick<ProcessPlan, 'argv' | 'env'>, limits: ArgLi
   const total = size + (count + 2) * 8;
   if (total > limits.total) return `the command and its env take ${total} bytes; the kernel allows ${limits.total} here (a quarter of the stack limit, E2BIG): pass large values in files`;
   return undefined;
-}
-
-function pageSize(): number {
-  try {
-    const auxv = readFileSync('/proc/self/auxv');
-    for (let off = 0; off + 16 <= auxv.length; off += 16) if (auxv.readBigUInt64LE(off) === BigInt(AT_PAGESZ)) return Number(auxv.readBigUInt64LE(off + 8));
-  } catch {
-    // no /proc: the smallest page, the tightest limit
-  }
-  return 4096;
-}
-
-function stackLimit(): number | undefined {
-  try {
-    const m = /^Max stack size\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'latin1'));
-    return m && m[1] !== 'unlimited' ? Number(m[1]) : undefined;
-  } catch {
-    return 8 << 20;
-  }
 }

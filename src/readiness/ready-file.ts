@@ -1,10 +1,10 @@
 // The ready file (CONTRACT §5): present only while every service is ready, replaced atomically,
 // and trusted by `berth health` only when it names the live berth that wrote it.
-import { readlinkSync, realpathSync, unlinkSync } from 'node:fs';
+import { realpathSync, unlinkSync } from 'node:fs';
 import { READ_LIMITS, readTextBounded, whyUnreadable } from '../os/read-bounded.js';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { ensureDir, UnsafePathError, writeFileAtomic } from '../os/safe-path.js';
-import { processInfo, processStartTime, processUid, type ProcessInfo } from '../os/proc.js';
+import { cwdOf, processInfo, processStartTime, processUid, type ProcessInfo } from '../os/proc.js';
 import { selfFile } from '../os/sea.js';
 
 export interface ReadyFile {
@@ -131,11 +131,8 @@ export function runsBerth(p: ProcessInfo, self: string | undefined = selfFile())
 }
 
 function inCwdOf(pid: number, file: string): string | undefined {
-  try {
-    return resolve(readlinkSync(`/proc/${pid}/cwd`), file);
-  } catch {
-    return undefined; // another user's process: its cwd is hidden
-  }
+  const cwd = cwdOf(pid); // another user's process: its cwd is hidden
+  return cwd === undefined ? undefined : resolve(cwd, file);
 }
 
 function realpathOrSelf(f: string): string {
