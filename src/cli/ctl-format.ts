@@ -18,7 +18,8 @@ export function formatReload(r: ReloadOutcome): string {
 export function formatStatus(s: StatusSnapshot, now: number): string {
   const out: string[] = [];
   const b = s.berth;
-  out.push(`berth ${b.version}, pid ${b.pid}, up ${duration(b.uptimeMs)}, ${b.phase}, ${b.ready ? 'ready' : 'NOT READY'}${b.configFile ? ` (${b.configFile})` : ''}`);
+  const mem = b.memory ? `, ${mib(b.memory.rssBytes)} MiB RSS (heap ${mib(b.memory.heapUsedBytes)} MiB)` : '';
+  out.push(`berth ${b.version}, pid ${b.pid}, up ${duration(b.uptimeMs)}, ${b.phase}, ${b.ready ? 'ready' : 'NOT READY'}${mem}${b.configFile ? ` (${b.configFile})` : ''}`);
   if (s.services.length) {
     const liveness = s.services.some((r) => r.liveness);
     out.push('');
@@ -88,3 +89,5 @@ export function duration(ms: number): string {
   if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
 }
+
+const mib = (bytes: number) => (bytes / 1048576).toFixed(1);

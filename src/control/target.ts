@@ -47,6 +47,8 @@ export interface StatusSnapshot {
     phase: 'starting' | 'running' | 'stopping';
     ready: boolean;
     configFile: string | null;
+    /** berth's own memory (process.memoryUsage): to watch it over a container's life */
+    memory: { rssBytes: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number };
   };
   services: ServiceStatus[];
   tasks: TaskStatus[];

@@ -61,6 +61,7 @@ export function createOperator(d: OperatorDeps): ControlTarget {
           phase: d.stopping() ? 'stopping' : services.length ? 'running' : 'starting',
           ready: d.ready(),
           configFile: d.plan().configFile ?? null,
+          memory: ownMemory(),
         },
         services: rows,
         tasks: d.tasks(),
@@ -204,4 +205,9 @@ function liveness(s: Service): ServiceStatus['liveness'] {
   if (!l || !probe) return null;
   const state = s.state === 'unhealthy' ? 'unhealthy' : s.state === 'ready' ? 'checking' : 'idle';
   return { state, probe: describeProbe(probe), intervalMs: l.intervalMs, failures: l.failures };
+}
+
+function ownMemory(): StatusSnapshot['berth']['memory'] {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external };
 }

@@ -33,6 +33,11 @@ describe('berth ctl', () => {
     await c.berth.waitForEvent('ready');
     const s = await c.status();
     expect(s.berth).toMatchObject({ pid: c.berth.pid, phase: 'running', ready: true });
+    // berth's own memory, as the kernel counts it (VmRSS) and as V8 does
+    const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${c.berth.pid}/status`, 'utf8'))![1]);
+    expect(Math.abs(s.berth.memory.rssBytes / 1024 - rssKiB)).toBeLessThan(8 * 1024);
+    expect(s.berth.memory.heapUsedBytes).toBeGreaterThan(1 << 20);
+    expect(s.berth.memory.heapUsedBytes).toBeLessThanOrEqual(s.berth.memory.heapTotalBytes);
     const pids = Object.fromEntries(c.berth.events('service.start').map((l) => [l.service, l.pid]));
     expect(s.services).toEqual([
       expect.objectContaining({ name: 'web', state: 'ready', pid: pids.web, restarts: 0, lastExit: null, ready: true, uptimeMs: expect.any(Number) }),
@@ -41,6 +46,7 @@ describe('berth ctl', () => {
     expect(s.tasks).toEqual([expect.objectContaining({ name: 'migrate', state: 'done', status: 0 })]);
     const table = await c.ctl(['status']);
     expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`^berth \\S+, pid ${c.berth.pid}, up .*, running, ready, \\d+\\.\\d MiB RSS \\(heap \\d+\\.\\d MiB\\)`, 'm'));
     expect(table.stdout).toMatch(/^SERVICE\s+STATE\s+PID\s+UPTIME\s+RESTARTS\s+LAST EXIT\s+READY\s+REASON$/m);
     expect(table.stdout).toMatch(new RegExp(`^web\\s+ready\\s+${pids.web}\\s`, 'm'));
     expect(table.stdout).toMatch(/^migrate\s+done\s+0\s/m);

@@ -1,4 +1,5 @@
 // `berth ctl …` as a user runs it, and a berth to talk to with its own control socket.
+import type { StatusSnapshot } from '../../src/control/target.js';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BERTH_COMMAND, startBerth, tempDir, type Berth } from './berth.js';
@@ -72,7 +73,7 @@ export interface Controlled {
   dir: string;
   ctl(args: string[], opts?: Parameters<typeof runCtl>[1]): Promise<CtlResult>;
   /** `berth ctl status --json`, parsed */
-  status(): Promise<{ berth: Record<string, unknown>; services: Record<string, unknown>[]; tasks: Record<string, unknown>[]; jobs: unknown[] }>;
+  status(): Promise<{ berth: StatusSnapshot['berth']; services: Record<string, unknown>[]; tasks: Record<string, unknown>[]; jobs: unknown[] }>;
   cleanup(): void;
 }
 
