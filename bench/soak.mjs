@@ -3,8 +3,10 @@
 // 600): one floods its log, two crash and restart again and again, and an HTTP app checked for
 // liveness every second hangs now and then (unhealthy, restarted); a job runs every
 // JOB_EVERY_S (5) seconds. Every SAMPLE_MS berth's own
-// VmRSS and its count of open file descriptors (/proc/PID/fd) are read. Leaks show as a
-// line that climbs: the report fits a slope to the second half of the run.
+// VmRSS and its count of open file descriptors (/proc/PID/fd) are read, and V8's heap as
+// berth reports it (`berth ctl status`: berth.memory over the control socket), which tells
+// growth of live JavaScript objects from the rest (young generation, code, native memory).
+// Leaks show as a line that climbs: the report fits a slope to the second half of the run.
 //
 //   npm run build && node bench/soak.mjs              # 10 minutes
 //   SOAK_SECONDS=180 node bench/soak.mjs              # a shorter run
@@ -14,7 +16,7 @@
 // how long each service lives before it crashes; berth's backoff, 1 s doubling within 60 s,
 // decides when it comes back). Not part of `npm test`.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,8 +72,10 @@ const port = await new Promise((resolve) => {
     s.close(() => resolve(p));
   });
 });
+const control = join(dir, 'control.sock');
 const config = script('berth.yaml', `
 shutdownTimeout: 5s
+control: ${control}
 services:
   flood: { command: [node, ${flood}], restart: always, maxRestarts: 100 }
   crasher: { command: [node, ${crasher}], restart: on-failure, maxRestarts: 100, ready: { log: listening }, readyTimeout: 10s }
@@ -111,11 +115,34 @@ berth.stdout.setEncoding('utf8').on('data', (chunk) => {
 let stderr = '';
 berth.stderr.setEncoding('utf8').on('data', (c) => (stderr += c).length > 100_000 && (stderr = stderr.slice(-50_000)));
 
-function sample() {
+/** berth's own memory as it reports it: `berth ctl status` over the control socket (1 s at most) */
+function heap() {
+  return new Promise((resolve) => {
+    let reply = '';
+    const c = connect(control);
+    const done = (v) => (c.destroy(), clearTimeout(timer), resolve(v));
+    const timer = setTimeout(() => done(undefined), 1000);
+    c.once('error', () => done(undefined));
+    c.on('connect', () => c.write('{"v":1,"cmd":"status"}\n'));
+    c.setEncoding('utf8').on('data', (d) => {
+      reply += d;
+      if (!reply.includes('\n')) return;
+      try {
+        const m = JSON.parse(reply.slice(0, reply.indexOf('\n'))).status?.berth?.memory;
+        done(m && { heapUsedMiB: m.heapUsedBytes / 2 ** 20, heapTotalMiB: m.heapTotalBytes / 2 ** 20 });
+      } catch {
+        done(undefined);
+      }
+    });
+  });
+}
+
+async function sample() {
   try {
     const status = readFileSync(`/proc/${berth.pid}/status`, 'utf8');
     const kib = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
-    return { t: (Date.now() - t0) / 1000, rssMiB: kib('VmRSS') / 1024, fds: readdirSync(`/proc/${berth.pid}/fd`).length, threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]), ...counts };
+    const h = (await heap()) ?? { heapUsedMiB: NaN, heapTotalMiB: NaN };
+    return { t: (Date.now() - t0) / 1000, rssMiB: kib('VmRSS') / 1024, anonMiB: kib('RssAnon') / 1024, ...h, fds: readdirSync(`/proc/${berth.pid}/fd`).length, threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1]), ...counts };
   } catch {
     return undefined;
   }
@@ -135,11 +162,11 @@ function slopePerMin(points, key) {
 const t0 = Date.now();
 const samples = [];
 process.stderr.write(`soak: ${SOAK_SECONDS} s, berth pid ${berth.pid}, sampling every ${SAMPLE_MS} ms\n`);
-const timer = setInterval(() => {
-  const s = sample();
+const timer = setInterval(async () => {
+  const s = await sample();
   if (!s) return;
   samples.push(s);
-  process.stderr.write(`  t=${fmt(s.t, 0)}s rss=${fmt(s.rssMiB)}MiB fds=${s.fds} threads=${s.threads} lines=${s.lines} restarts=${s.restarts}\n`);
+  process.stderr.write(`  t=${fmt(s.t, 0)}s rss=${fmt(s.rssMiB)}MiB anon=${fmt(s.anonMiB)}MiB heap=${fmt(s.heapUsedMiB)}/${fmt(s.heapTotalMiB)}MiB fds=${s.fds} threads=${s.threads} lines=${s.lines} restarts=${s.restarts}\n`);
 }, SAMPLE_MS);
 
 const exited = new Promise((resolve) => berth.once('exit', (code, signal) => resolve({ code, signal })));
@@ -170,6 +197,9 @@ const result = {
   unhealthy: counts.unhealthy,
   jobRuns: counts.jobRuns,
   rssMiB: { first: Number(fmt(rss[0])), last: Number(fmt(rss.at(-1))), min: Number(fmt(Math.min(...rss))), max: Number(fmt(Math.max(...rss))), firstMinuteMedian: Number(fmt(median(firstMinute.map((s) => s.rssMiB)) ?? NaN)), lastMinuteMedian: Number(fmt(median(lastMinute.map((s) => s.rssMiB)) ?? NaN)), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second, 'rssMiB'), 2)) },
+  heapUsedMiB: { first: Number(fmt(samples[0]?.heapUsedMiB)), last: Number(fmt(samples.at(-1)?.heapUsedMiB)), firstMinuteMedian: Number(fmt(median(firstMinute.map((s) => s.heapUsedMiB)) ?? NaN)), lastMinuteMedian: Number(fmt(median(lastMinute.map((s) => s.heapUsedMiB)) ?? NaN)), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second.filter((s) => !Number.isNaN(s.heapUsedMiB)), 'heapUsedMiB'), 2)) },
+  heapTotalMiB: { last: Number(fmt(samples.at(-1)?.heapTotalMiB)), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second.filter((s) => !Number.isNaN(s.heapTotalMiB)), 'heapTotalMiB'), 2)) },
+  anonMiB: { first: Number(fmt(samples[0]?.anonMiB)), last: Number(fmt(samples.at(-1)?.anonMiB)), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second, 'anonMiB'), 2)) },
   fds: { min: Math.min(...fds), max: Math.max(...fds), first: fds[0], last: fds.at(-1), slopeSecondHalfPerMin: Number(fmt(slopePerMin(second, 'fds'), 2)) },
 };
 // flat: over the second half neither trends up (under 1 MiB and 0.5 fd a minute), and the
@@ -180,7 +210,7 @@ result.fds.maxFirstHalf = Math.max(...firstHalf.map((s) => s.fds));
 result.fds.maxLastMinute = Math.max(...lastMinute.map((s) => s.fds));
 result.flat = result.rssMiB.slopeSecondHalfPerMin < 1 && result.fds.slopeSecondHalfPerMin < 0.5 && result.fds.maxLastMinute <= result.fds.maxFirstHalf + 1;
 
-console.log(table(['t (s)', 'VmRSS (MiB)', 'open fds', 'lines relayed', 'restarts'], samples.filter((_, i) => i % Math.max(1, Math.round(samples.length / 12)) === 0 || i === samples.length - 1).map((s) => [fmt(s.t, 0), fmt(s.rssMiB), s.fds, s.lines, s.restarts])));
+console.log(table(['t (s)', 'VmRSS (MiB)', 'anon (MiB)', 'V8 heap used / total (MiB)', 'open fds', 'lines relayed', 'restarts'], samples.filter((_, i) => i % Math.max(1, Math.round(samples.length / 12)) === 0 || i === samples.length - 1).map((s) => [fmt(s.t, 0), fmt(s.rssMiB), fmt(s.anonMiB), `${fmt(s.heapUsedMiB)} / ${fmt(s.heapTotalMiB)}`, s.fds, s.lines, s.restarts])));
 console.log(JSON.stringify(result, null, 2));
 if (stderr.trim()) process.stderr.write(`berth stderr (last part):\n${stderr.slice(-2000)}\n`);
 process.exit(result.stillRunningAtEnd && stop.code === 0 && result.flat ? 0 : 1);

@@ -85,8 +85,34 @@ const FIELDS: Record<Command, readonly string[]> = {
   reload: ['dryRun'],
 };
 
+/** A request is one flat object (a list of names at most): deeper is refused before parsing. */
+const MAX_NESTING = 4;
+
+/**
+ * How deep `line` nests arrays and objects, outside strings, counting no further than
+ * `limit + 1`. A line of 20,000 `[` would make JSON.parse build 20,000 arrays before it
+ * fails: garbage that outlives the young generation and swells the heap.
+ */
+export function nesting(line: string, limit = MAX_NESTING): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip what it escapes
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
 /** One request line (without its newline). Never throws. */
 export function parseRequest(line: string): Parsed {
+  if (nesting(line) > MAX_NESTING) return bad('bad-request', `nested more than ${MAX_NESTING} levels deep: a request is one flat JSON object, like {"v":1,"cmd":"status"}`);
   let data: unknown;
   try {
     data = JSON.parse(line);

@@ -52,8 +52,7 @@ export function serveControl(opts: ControlServerOptions): { close(): void } {
   const onConnection = (socket: Socket) => {
     socket.on('error', () => socket.destroy()); // EPIPE, ECONNRESET: that client's problem
     if (sockets.size >= limits.connections) {
-      socket.end(line(errorReply('busy', `berth serves ${limits.connections} control connections at once; try again`)));
-      setTimeout(() => socket.destroy(), limits.drainMs).unref();
+      endThenDestroy(socket, limits.drainMs, line(errorReply('busy', `berth serves ${limits.connections} control connections at once; try again`)));
       return;
     }
     const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
@@ -65,8 +64,7 @@ export function serveControl(opts: ControlServerOptions): { close(): void } {
     const caller: Caller = cred.ok ? { uid: cred.value.uid, pid: cred.value.pid } : { uid: opts.uid, pid: 0 };
     if (cred.ok && !allowed(cred.value, opts.uid)) {
       opts.log.warn('control.denied', { callerUid: cred.value.uid, callerPid: cred.value.pid }, `refused a control connection from uid ${cred.value.uid} (pid ${cred.value.pid}): only root and uid ${opts.uid} may control berth`);
-      socket.end(line(errorReply('denied', `uid ${cred.value.uid} may not control this berth: only root and uid ${opts.uid} (berth's own) may`)));
-      setTimeout(() => socket.destroy(), limits.drainMs).unref();
+      endThenDestroy(socket, limits.drainMs, line(errorReply('denied', `uid ${cred.value.uid} may not control this berth: only root and uid ${opts.uid} (berth's own) may`)));
       return;
     }
     sockets.add(socket);
@@ -81,6 +79,20 @@ export function serveControl(opts: ControlServerOptions): { close(): void } {
       sockets.clear();
     },
   };
+}
+
+/**
+ * Ends the socket after its last word; a client that never reads it is cut off after `ms`.
+ * The timer goes with the socket: a closed socket (and its buffers) is not held for `ms`.
+ */
+function endThenDestroy(socket: Socket, ms: number, last?: string): void {
+  if (socket.writable) {
+    if (last !== undefined) socket.end(last);
+    else socket.end();
+  }
+  if (socket.destroyed) return;
+  const cutOff = setTimeout(() => socket.destroy(), ms).unref();
+  socket.once('close', () => clearTimeout(cutOff));
 }
 
 function allowed(peer: PeerCredentials, uid: number): boolean {
@@ -102,17 +114,14 @@ function converse(socket: Socket, caller: Caller, handle: Handler, limits: typeo
   const stop = () => {
     clearTimeout(idle);
     clearTimeout(drainTimer);
+    pending = Buffer.alloc(0); // nothing more is read: let the last chunk go
     if (!closed.signal.aborted) closed.abort();
   };
   /** the last word, then the socket closes; a client that never reads it is cut off */
   const finish = (reply?: ErrorReply) => {
     if (closed.signal.aborted) return;
     stop();
-    if (socket.writable) {
-      if (reply) socket.end(line(reply));
-      else socket.end();
-    }
-    setTimeout(() => socket.destroy(), limits.drainMs).unref();
+    endThenDestroy(socket, limits.drainMs, reply && line(reply));
   };
   socket.once('close', stop);
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCtlArgs } from '../../src/cli/ctl-args.js';
 import { parseArgs } from '../../src/cli/args.js';
-import { parseRequest } from '../../src/control/protocol.js';
+import { parseRequest, nesting } from '../../src/control/protocol.js';
 
 describe('berth ctl arguments', () => {
   it('takes each verb with its words, options anywhere', () => {
@@ -41,5 +41,15 @@ describe('control requests', () => {
     expect(code('{"v":1,"cmd":"stop","names":[]}')).toBe('bad-request 64');
     expect(code('{"v":1,"cmd":"logs","name":"a","lines":-1}')).toBe('bad-request 64');
     expect(code(`{"v":1,"cmd":"status","id":${'['.repeat(5000)}${']'.repeat(5000)}}`)).toBe('bad-request 64');
+  });
+
+  it('refuses a deeply nested line before parsing it (JSON.parse of 20,000 `[` builds 20,000 arrays first)', () => {
+    const deep = parseRequest('['.repeat(20_000));
+    expect(deep).toMatchObject({ ok: false, reply: { error: { code: 'bad-request' } } });
+    expect(!deep.ok && deep.reply.error.message).toMatch(/nested more than 4 levels deep/);
+    // brackets inside strings, escaped quotes included, are not nesting
+    expect(nesting('{"v":1,"cmd":"stop","names":["[[[[[[\\"{{{{{{"]}')).toBe(2);
+    expect(nesting('{"a":[[[[[]]]]]}', 100)).toBe(6);
+    expect(parseRequest('{"v":1,"cmd":"stop","names":["[[[[[["]}')).toMatchObject({ ok: true, request: { names: ['[[[[[['] } });
   });
 });
