@@ -3,13 +3,13 @@
 // side by side in one run, and a second one would share the CPU). Each prints its own
 // table; docs/BENCHMARKS.md keeps the figures. Name some to run only those:
 //   npm run bench -- startup readiness
-// soak (10 minutes), cron-libs (needs two extra packages) and head-to-head (needs the
-// php image) run only when named.
+// soak (10 minutes), cron-libs (needs two extra packages), first-200 (needs php8.2-fpm,
+// nginx, supervisor and s6) and head-to-head (needs the php image) run only when named.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const DEFAULT = ['startup', 'readiness', 'signals', 'reap', 'relay-peers', 'memory', 'liveness', 'jobs'];
-const ALL = new Set([...DEFAULT, 'relay', 'soak', 'cron-libs']);
+const ALL = new Set([...DEFAULT, 'relay', 'soak', 'cron-libs', 'first-200']);
 
 const asked = process.argv.slice(2);
 const unknown = asked.filter((n) => !ALL.has(n));

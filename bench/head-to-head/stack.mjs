@@ -129,11 +129,13 @@ function writeBerth(dir, { port, fpmArgs, nginxArgs, berthBin }) {
       '  php-fpm:',
       '    preset: php-fpm',
       '    restart: on-failure',
+      '    stopTimeout: 5s', // the example's: nginx 4 s then php-fpm 5 s fit in shutdownTimeout 9 s
       `    command: ${yamlList(['php-fpm', ...fpmArgs])}`,
       '  nginx:',
       '    preset: nginx',
       `    command: ${yamlList(['nginx', ...nginxArgs])}`,
       `    ready: tcp:${port}`,
+      '    stopTimeout: 4s',
       '    main: true',
       '',
     ].join('\n'),

@@ -9,6 +9,11 @@ import { command, envMap, listen, pathList, pathOrFalse, readyFile, resource, se
 import { probe } from './probe-field.js';
 import { LOG_FORMATS, LOG_LEVELS, OVERLAP_POLICIES, PRESETS, RESTART_POLICIES } from './constants.js';
 
+// A config is validated once per start (and per reload): zod's JIT, which compiles a parser
+// for each object schema with `new Function` on its first use, costs more than it saves then,
+// and its code is not in berth's code cache. The same checks and messages without it.
+z.config({ jitless: true });
+
 export { LOG_FORMATS, LOG_LEVELS, OVERLAP_POLICIES, PRESETS, RESTART_POLICIES } from './constants.js';
 
 const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: (i) => expected(what, i.input) });
