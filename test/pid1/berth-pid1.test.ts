@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, inNamespace, inTerminal, run, terminalProblem, unshareProblem, type Line, type Run } from '../fixtures/pid1/harness.js';
 import { BERTH, BERTH_BIN, BERTH_COMMAND, FIXTURES, tempDir } from '../helpers/berth.js';
+import { until } from '../helpers/faults.js';
 
 const nsProblem = unshareProblem();
 if (nsProblem) console.warn(`skipping the tests of berth as PID 1: ${nsProblem}`);
@@ -207,11 +208,15 @@ describe.skipIf(nsProblem || ttyProblem)('berth in a terminal: the one service g
     const r = start(inTerminal(berth('--', '/bin/bash', '--norc', '--noprofile', '-i')));
     r.write('(echo first-$((40+2)); exec sleep 1000)\n');
     await r.waitForText('first-42');
+    // the job's subshell prints, then execs sleep: a Ctrl-C in between is caught by the
+    // subshell's handler and lost in the exec, and sleep runs on (a bash race, not berth's)
+    await until(() => sleeping(r.pid), 10_000, 'the job to exec sleep');
     r.write('\x03'); // to the job, not bash, not berth
     r.write('echo alive-$((1+1))\n');
     await r.waitForText('alive-2');
     r.write('(echo second-$((40+2)); exec sleep 1000)\n');
     await r.waitForText('second-42');
+    await until(() => sleeping(r.pid), 10_000, 'the job to exec sleep');
     r.write('\x1a');
     await r.waitForText('Stopped');
     r.write('exit 3\n');
@@ -224,6 +229,18 @@ describe.skipIf(nsProblem || ttyProblem)('berth in a terminal: the one service g
     expect(output).not.toMatch(/no job control|cannot set terminal process group/);
   });
 });
+
+/** a `sleep` runs among pid's descendants (not a zombie, not stopped) */
+function sleeping(pid: number): boolean {
+  return descendants(pid).some((p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'latin1');
+      return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'sleep' && /^[RSD]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** every live descendant of pid, from the ppid in /proc/PID/stat */
 function descendants(pid: number): number[] {
