@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, NODE, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
-import { expectNoneAlive, fx, killAll, reportedPids, stopAndTime, until } from '../helpers/faults.js';
+import { expectNoneAlive, fx, reportedPids, stopAndTime, until } from '../helpers/faults.js';
 
 let t: ReturnType<typeof tempDir>;
 let n = 0;
@@ -13,7 +13,7 @@ const started: Berth[] = [];
 beforeAll(() => (t = tempDir('berth-faults-child-')));
 afterEach(() => {
   for (const b of started.splice(0)) {
-    killAll(reportedPids(b));
+    b.killOwn(reportedPids(b));
     b.kill('SIGKILL');
   }
 });

@@ -19,7 +19,7 @@ beforeAll(() => {
 });
 afterEach(() => {
   for (const b of started.splice(0)) {
-    killAll(reportedPids(b));
+    b.killOwn(reportedPids(b));
     b.kill('SIGKILL');
   }
   killAll(extraPids.splice(0));

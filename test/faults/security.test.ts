@@ -6,7 +6,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, stat
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { BERTH_COMMAND, NODE, runBerth, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
-import { asUser, fx, killAll, reportedPids, stopAndTime, until } from '../helpers/faults.js';
+import { asUser, fx, reportedPids, stopAndTime, until } from '../helpers/faults.js';
 import { freePort } from '../helpers/net.js';
 import { processStartTime } from '../../src/os/proc.js';
 
@@ -21,7 +21,7 @@ beforeAll(() => {
 afterEach(() => {
   for (const s of sockets.splice(0)) s.destroy();
   for (const b of started.splice(0)) {
-    killAll(reportedPids(b));
+    b.killOwn(reportedPids(b));
     b.kill('SIGKILL');
   }
 });

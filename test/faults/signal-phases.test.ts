@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { alive, NODE, startBerth, tempDir, type Berth, type Line } from '../helpers/berth.js';
-import { expectNoneAlive, fx, killAll, reportedPids, stopAndTime, until } from '../helpers/faults.js';
+import { expectNoneAlive, fx, reportedPids, stopAndTime, until } from '../helpers/faults.js';
 import { freePort } from '../helpers/net.js';
 
 const SHUTDOWN = 3_000;
@@ -16,7 +16,7 @@ const started: Berth[] = [];
 beforeAll(() => (t = tempDir('berth-faults-sig-')));
 afterEach(() => {
   for (const b of started.splice(0)) {
-    killAll(reportedPids(b));
+    b.killOwn(reportedPids(b));
     b.kill('SIGKILL');
   }
 });

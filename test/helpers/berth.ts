@@ -5,6 +5,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processStat } from '../../src/os/proc.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BERTH = join(ROOT, 'bin/berth.js');
@@ -44,6 +45,16 @@ export interface Berth {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   events(event: string): Line[];
   kill(sig?: NodeJS.Signals): void;
+  /**
+   * Kills what is left of the process group of a process berth started (a service, task or
+   * job: its pid is its group's id), and nothing else: the pid was recorded with its start
+   * time as soon as berth named it, because pid numbers are reused within one suite run
+   * (pid_max 32768 wraps in minutes here), and a kill(-pid) of a reused number ends another
+   * test's processes.
+   */
+  killGroup(pgid: number): void;
+  /** SIGKILLs each of these pids that is still the process berth or its child's output named (see killGroup) */
+  killOwn(pids: number[]): void;
 }
 
 export interface StartOptions {
@@ -107,6 +118,13 @@ export function startBerth(args: string[], opts: StartOptions = {}): Berth {
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   const lines: Line[] = [];
+  // pid → its start time, read when berth (or a child's line) first named it
+  const started = new Map<number, number | undefined>();
+  const note = (pid: number) => started.has(pid) || started.set(pid, processStat(pid)?.startTicks);
+  const record = (l: Line) => {
+    if (typeof l.pid === 'number' && l.pid > 0 && (/^(service|task|job)\.start$/.test(l.event ?? '') || l.stream)) note(l.pid);
+    if (l.stream && typeof l.msg === 'string') for (const m of l.msg.matchAll(/\bpid (\d+)/g)) note(Number(m[1]));
+  };
   const waiters = new Set<(l: Line) => void>();
   let out = '';
   let pending = '';
@@ -125,6 +143,7 @@ export function startBerth(args: string[], opts: StartOptions = {}): Berth {
         line = { raw: text };
       }
       lines.push(line);
+      record(line);
       waiters.forEach((w) => w(line));
     }
   });
@@ -166,6 +185,28 @@ export function startBerth(args: string[], opts: StartOptions = {}): Berth {
     exited,
     events: (event) => lines.filter((l) => l.event === event),
     kill: (sig = 'SIGTERM') => proc.kill(sig),
+    killOwn(pids) {
+      for (const pid of pids) {
+        const now = processStat(pid)?.startTicks;
+        if (now === undefined || now !== started.get(pid)) continue; // gone, or the number reused
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    },
+    killGroup(pgid) {
+      const leader = processStat(pgid);
+      // a live leader that is not the process berth started: the number was reused. No
+      // leader: the kernel keeps a pid while a group of that id lives, so the group is ours
+      if (leader && (!started.has(pgid) || leader.startTicks !== started.get(pgid))) return;
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // gone: the normal case
+      }
+    },
   };
 }
 
