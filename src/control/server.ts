@@ -103,6 +103,7 @@ function allowed(peer: PeerCredentials, uid: number): boolean {
 function converse(socket: Socket, caller: Caller, handle: Handler, limits: typeof LIMITS): void {
   const closed = new AbortController();
   let pending: Buffer = Buffer.alloc(0);
+  let ignored = 0; // bytes a client sent after its conversation ended
   let busy = false;
   let ended = false;
   let drainTimer: NodeJS.Timeout | undefined;
@@ -184,6 +185,11 @@ function converse(socket: Socket, caller: Caller, handle: Handler, limits: typeo
   };
 
   socket.on('data', (chunk: Buffer) => {
+    if (closed.signal.aborted) {
+      // done with this client; what it still sends is dropped, and past a little it is cut off
+      if ((ignored += chunk.length) > limits.pendingBytes) socket.destroy();
+      return;
+    }
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     // a client may queue its next request while one is answered, not an unbounded stream of them
     if (pending.length > 2 * MAX_REQUEST_BYTES) return tooLarge();

@@ -134,6 +134,36 @@ describe('the control socket under hostile input', () => {
     expect((await c.ctl(['status'])).code).toBe(0);
   });
 
+  it('a client that goes on sending after its too-large reply is not read into memory', async () => {
+    const c = startControlled(CONFIG.replace(/  chatty:[\s\S]*$/, ''));
+    open.push(c);
+    await c.berth.waitForEvent('ready');
+    // half-open: the client may go on writing after berth has ended its side
+    const socket = connect({ path: c.control, allowHalfOpen: true });
+    socket.on('error', () => {});
+    await connected(socket);
+    let reply = '';
+    socket.setEncoding('utf8').on('data', (d: string) => (reply += d));
+    const ended = new Promise<void>((resolve) => socket.once('end', () => resolve()));
+    socket.write('x'.repeat(70 * 1024)); // no newline, over the 64 KiB a request may take
+    await ended;
+    expect(reply).toMatch(/"code":"too-large"/);
+    const rss = rssKiB(c.berth.pid);
+    const chunk = Buffer.alloc(1 << 20, 0x61);
+    for (let i = 0; i < 24 && !socket.destroyed; i++) {
+      if (socket.write(chunk)) continue;
+      await new Promise<void>((resolve) => {
+        socket.once('drain', () => resolve());
+        socket.once('close', () => resolve());
+      });
+    }
+    // 24 MiB offered after the connection was done with: berth cut it off after 1 MiB
+    expect(socket.destroyed || socket.writableEnded || socket.closed).toBe(true);
+    expect(rssKiB(c.berth.pid) - rss).toBeLessThan(8 * 1024);
+    socket.destroy();
+    expect((await c.ctl(['status'])).code).toBe(0);
+  });
+
   it('too many connections at once: the one past the limit is told so; then everything works again', async () => {
     const c = startControlled(CONFIG.replace(/  chatty:[\s\S]*$/, ''));
     open.push(c);
