@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
+import { withDeadline } from './readiness.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../fixtures/relay/', import.meta.url));
@@ -16,13 +17,9 @@ export function spawnFixture(script: string, args: (string | number)[] = [], opt
   });
 }
 
-/** Rejects with a message naming what never happened. */
+/** Rejects with a message naming what never happened: withDeadline with the deadline first. */
 export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`deadline ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+  return withDeadline(p, ms, what);
 }
 
 export function exited(child: ChildProcess): Promise<number | null> {
