@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, inNamespace, inTerminal, run, terminalProblem, unshareProblem, type Line, type Run } from '../fixtures/pid1/harness.js';
 import { BERTH, BERTH_BIN, BERTH_COMMAND, FIXTURES, tempDir } from '../helpers/berth.js';
 import { until } from '../helpers/faults.js';
+import { processStat } from '../../src/os/proc.js';
 
 const nsProblem = unshareProblem();
 if (nsProblem) console.warn(`skipping the tests of berth as PID 1: ${nsProblem}`);
@@ -233,12 +234,8 @@ describe.skipIf(nsProblem || ttyProblem)('berth in a terminal: the one service g
 /** a `sleep` runs among pid's descendants (not a zombie, not stopped) */
 function sleeping(pid: number): boolean {
   return descendants(pid).some((p) => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'latin1');
-      return stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === 'sleep' && /^[RSD]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-    } catch {
-      return false;
-    }
+    const stat = processStat(p);
+    return stat?.comm === 'sleep' && /^[RSD]/.test(stat.state);
   });
 }
 
