@@ -1,5 +1,6 @@
 // `berth ctl status` as a table for a person; --json gives the same facts as data.
 import type { JobStatus, ReloadOutcome, ServiceStatus, StatusSnapshot, TaskStatus } from '../control/target.js';
+import { isoTime } from '../output/iso-time.js';
 
 /** What a reload found, would do (--dry-run) or did. */
 export function formatReload(r: ReloadOutcome): string {
@@ -61,7 +62,7 @@ function jobRow(j: JobStatus, now: number): string[] {
     last ? `${duration(now - last.startedAt)} ago` : 'never',
     last ? (last.timedOut ? `${last.status} (timed out)` : String(last.status)) : '-',
     last ? duration(last.durationMs) : '-',
-    next === null ? '-' : `in ${duration(next - now)} (${new Date(next).toISOString().replace(/\.\d+Z$/, 'Z')})`,
+    next === null ? '-' : `in ${duration(next - now)} (${isoTime(next).replace(/\.\d+Z$/, 'Z')})`,
     running,
   ];
 }

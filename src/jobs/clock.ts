@@ -1,6 +1,6 @@
 // The scheduler's view of time, replaced by a fake one in tests: the wall clock (which
 // suspend and NTP move) and a monotonic one (which they do not), and a timer.
-import { performance } from 'node:perf_hooks';
+import { monoMs } from '../os/mono.js';
 
 export interface Clock {
   /** wall time, ms since the epoch */
@@ -13,7 +13,7 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  mono: () => performance.now(),
+  mono: monoMs,
   setTimer(fn, ms) {
     const t = setTimeout(fn, ms);
     return () => clearTimeout(t);

@@ -11,6 +11,7 @@ import { Job, type LastRun, type TriggerResult } from './job.js';
 import { Scheduler } from './scheduler.js';
 import { timingOf } from './timing.js';
 import { systemClock, type Clock } from './clock.js';
+import { isoTime } from '../output/iso-time.js';
 
 export { Job, type LastRun, type TriggerResult } from './job.js';
 
@@ -107,6 +108,6 @@ export function createJobs(plans: readonly JobPlan[], runner: Runner, clock: Clo
 
   function scheduled(j: Job): void {
     const next = scheduler.nextRun(j.name);
-    runner.log.info('job.scheduled', { job: j.name, schedule: j.plan.scheduleText, timezone: j.plan.timezone, nextRun: next === undefined ? undefined : new Date(next).toISOString() }, `job ${j.name} (${j.plan.scheduleText}) first runs at ${next === undefined ? 'no time' : new Date(next).toISOString()}`);
+    runner.log.info('job.scheduled', { job: j.name, schedule: j.plan.scheduleText, timezone: j.plan.timezone, nextRun: next === undefined ? undefined : isoTime(next) }, `job ${j.name} (${j.plan.scheduleText}) first runs at ${next === undefined ? 'no time' : isoTime(next)}`);
   }
 }

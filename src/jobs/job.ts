@@ -6,6 +6,7 @@ import type { Child } from '../process/child.js';
 import { exitStatus, type ExitInfo } from '../process/exit.js';
 import type { Runner } from '../process/runner.js';
 import { EXIT } from '../errors.js';
+import { isoTime } from '../output/iso-time.js';
 
 /** after SIGTERM (timeout, replace), this long before SIGKILL */
 export const JOB_KILL_GRACE_MS = 5_000;
@@ -78,7 +79,7 @@ export class Job {
   trigger(t: Trigger): TriggerResult {
     const { plan, runner } = this;
     if (this.closed) return 'closed';
-    const due = t.by === 'schedule' ? { dueAt: new Date(t.dueAt).toISOString(), lateMs: t.lateMs } : {};
+    const due = t.by === 'schedule' ? { dueAt: isoTime(t.dueAt), lateMs: t.lateMs } : {};
     if (this.runs.size > 0 && plan.overlap === 'skip') {
       runner.log.warn('job.skipped', { job: plan.name, pids: this.running, trigger: t.by, ...due }, `job ${plan.name} is still running (pid ${this.running.join(', ')}); this run is skipped (overlap: skip)`);
       return 'skipped';
@@ -96,7 +97,7 @@ export class Job {
   private startRun(t: Trigger): void {
     const { plan, runner } = this;
     const startedAt = Date.now();
-    const due = t.by === 'schedule' ? { dueAt: new Date(t.dueAt).toISOString(), lateMs: t.lateMs } : {};
+    const due = t.by === 'schedule' ? { dueAt: isoTime(t.dueAt), lateMs: t.lateMs } : {};
     const child = runner.spawn(plan);
     if ('spawnError' in child) return this.report(plan, { code: undefined, signal: undefined, spawnError: child.spawnError }, undefined, startedAt, false);
     runner.log.info('job.start', { job: plan.name, pid: child.pid, cwd: plan.cwd, argv: plan.argv, trigger: t.by, ...due }, `job ${plan.name} started in ${plan.cwd}: ${plan.argv.join(' ')}`);

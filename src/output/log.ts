@@ -5,6 +5,7 @@ import type { EventLog, LogFormat, LogLevel } from '../types.js';
 import type { Sink } from './sink/index.js';
 import { formatPrettyEvent } from './pretty.js';
 import { quoteMasker } from './relay/mask.js';
+import { isoTime } from './iso-time.js';
 
 export { wantsColor } from './color.js';
 
@@ -59,7 +60,7 @@ export function createLogger(opts: LoggerOptions): Logger {
       level: opts.level,
       base: null,
       messageKey: 'msg',
-      timestamp: () => `,"time":"${new Date(clock()).toISOString()}"`,
+      timestamp: () => `,"time":"${isoTime(clock())}"`,
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,

@@ -2,6 +2,7 @@
 // past its timeout failed (and was cut short); `failures` in a row make the service unhealthy.
 import type { LivenessPlan, Probe } from '../types.js';
 import { makeCheck, type CheckContext } from './checks.js';
+import { monoMs } from '../os/mono.js';
 
 export interface LivenessHooks {
   /** a failed check, not yet the last one allowed (logged at debug) */
@@ -35,7 +36,7 @@ export function watchLiveness(plan: LivenessPlan & { probe: Probe }, opts: Liven
     if (!stopped) timer = setTimer(() => void once(), afterMs);
   };
   const once = async () => {
-    const began = performance.now();
+    const began = monoMs();
     const abort = new AbortController();
     inFlight = abort;
     const deadline = setTimeout(() => abort.abort('timeout'), plan.timeoutMs);
@@ -64,7 +65,7 @@ export function watchLiveness(plan: LivenessPlan & { probe: Probe }, opts: Liven
       hooks.onFailure(why, inARow);
     }
     // every interval from the start of the last check; a slow check delays the next, never overlaps it
-    next(Math.max(0, plan.intervalMs - (performance.now() - began)));
+    next(Math.max(0, plan.intervalMs - (monoMs() - began)));
   };
   const stop = () => {
     if (stopped) return;

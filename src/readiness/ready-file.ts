@@ -6,6 +6,7 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { ensureDir, UnsafePathError, writeFileAtomic } from '../os/safe-path.js';
 import { cwdOf, processInfo, processStartTime, processUid, type ProcessInfo } from '../os/proc.js';
 import { selfFile } from '../os/sea.js';
+import { isoTime } from '../output/iso-time.js';
 
 export interface ReadyFile {
   pid: number;
@@ -143,4 +144,4 @@ function realpathOrSelf(f: string): string {
   }
 }
 
-const iso = (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms));
+const iso = (ms: unknown) => (typeof ms === 'number' && Number.isFinite(ms) ? isoTime(ms) : String(ms));

@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, tempDir } from '../helpers/berth.js';
+import { createServer } from 'node:net';
+import { ROOT, startBerth, tempDir } from '../helpers/berth.js';
+import { exitOf } from '../helpers/exit.js';
 
 const t = tempDir('berth-lazy-');
 afterAll(() => t.cleanup());
@@ -32,5 +34,36 @@ describe('the vendored packages are loaded only by the runs that need them', () 
     const config = join(t.dir, 'berth.yaml');
     writeFileSync(config, 'services:\n  t:\n    command: [true]\n');
     expect(vendoredReadBy(['-c', config], 'config')).toEqual(expect.arrayContaining(['zod.js', 'yaml.js']));
+  });
+});
+
+// An idle berth's resident memory (issue 7/7) is also Node's own modules and data it touched:
+// node:crypto is for presets' digests, node:perf_hooks was only performance.now(), and
+// toISOString maps 640 KB of ICU's data in. A berth with a probe and no presets needs none.
+describe("Node's modules and data an idle berth does not need", () => {
+  it('a service with a TCP probe, ready, then stopped: no node:crypto, no node:perf_hooks, no toISOString', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const listen = `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('hello'))`;
+    const config = join(t.dir, 'probe.yaml');
+    writeFileSync(config, `services:\n  s:\n    command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(listen)}]\n    ready: tcp://127.0.0.1:${port}\n`);
+    const record = join(t.dir, 'probe.builtins');
+    const b = startBerth(['--require', join(ROOT, 'test/fixtures/preload/record-builtins.cjs'), join(ROOT, 'bin/berth.js'), '-c', config], {
+      bin: undefined,
+      exe: process.execPath,
+      env: { RECORD_BUILTINS: record },
+    });
+    await b.waitForEvent('ready');
+    await b.waitFor((l) => l.service === 's' && l.msg === 'hello', 10_000, 'the service line, relayed with a time');
+    b.kill('SIGTERM');
+    expect((await exitOf(b)).code).toBe(0);
+    const loaded = readFileSync(record, 'utf8').split('\n');
+    expect(loaded).toContain('NativeModule net'); // the recording works
+    expect(loaded.filter((m) => /^NativeModule (crypto|perf_hooks)$/.test(m))).toEqual([]);
+    expect(loaded).toContain('toISOString 0');
   });
 });

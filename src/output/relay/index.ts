@@ -9,6 +9,7 @@ import { createMasker } from './mask.js';
 import { Ring } from './ring.js';
 import type { LevelOf } from './levels.js';
 import { serviceColor } from '../color.js';
+import { isoTime } from '../iso-time.js';
 
 export interface RelayOptions {
   format: LogFormat;
@@ -55,7 +56,7 @@ export function createRelay(opts: RelayOptions): Relay {
   let cachedIso = '';
   const now = (): string => {
     const ms = clock();
-    if (ms !== cachedMs) [cachedMs, cachedIso] = [ms, new Date(ms).toISOString()];
+    if (ms !== cachedMs) [cachedMs, cachedIso] = [ms, isoTime(ms)];
     return cachedIso;
   };
 

@@ -1,5 +1,6 @@
 // One loop for every polled probe: one attempt in flight, a wait chosen by what the
 // attempt saw, and an early wake-up when the kernel tells us something changed.
+import { monoMs } from '../../os/mono.js';
 
 /**
  * - absent: nothing there yet (no file, no socket): wait for an event, poll as a safety net
@@ -34,12 +35,12 @@ export async function retryUntilReady(attempt: () => Promise<Outcome> | Outcome,
     for (;;) {
       signal.throwIfAborted();
       woken = false;
-      const began = performance.now();
+      const began = monoMs();
       const outcome = await attempt();
       if (outcome === 'ready') return;
       signal.throwIfAborted();
       refusals = outcome === 'refused' ? refusals + 1 : 0;
-      const cost = performance.now() - began;
+      const cost = monoMs() - began;
       // the cheaper of the last two: a one-off costly attempt (the first /proc listing) must not slow the next
       const ms = woken ? AFTER_WAKE_MS : waitFor(outcome, refusals, Math.min(cost, lastCost));
       lastCost = cost;

@@ -6,6 +6,7 @@ import { processUid, trackTree } from '../../os/proc.js';
 import { netlinkTcpListeners, procTcpListeners, settledSocketInodes, type Listener, type ListenerSource } from '../../os/net.js';
 import { socketInodes } from '../../os/sockets.js';
 import type { Outcome } from './retry.js';
+import { monoMs } from '../../os/mono.js';
 
 const TREE_EVERY_MS = 20;
 type Tree = ReturnType<typeof trackTree>;
@@ -39,9 +40,9 @@ function paced(tree: Tree): { pids(now?: boolean): number[] } {
   let listedAt = -Infinity;
   return {
     pids(now = false) {
-      if (now || performance.now() - listedAt >= TREE_EVERY_MS) {
+      if (now || monoMs() - listedAt >= TREE_EVERY_MS) {
         pids = tree.refresh();
-        listedAt = performance.now();
+        listedAt = monoMs();
       }
       return pids;
     },
