@@ -35,15 +35,20 @@ function load(file) {
   return mod.exports;
 }
 
-/** require() for a file of dist/: the vendored packages through load(), once each */
+/**
+ * require() for a file of dist/: the vendored packages through load(), once while they are in
+ * use. Held weakly: zod and yaml are for reading a config, and once it is read nothing in
+ * berth refers to them (src/config/vendor.ts), so V8 frees them; a reload loads them again.
+ */
 function requireFrom(file) {
   const plain = createRequire(file);
   const vendored = new Map();
   const req = (id) => {
     if (!id.startsWith('./vendor/')) return plain(id);
     const target = join(dirname(file), id);
-    if (!vendored.has(target)) vendored.set(target, load(target));
-    return vendored.get(target);
+    let exports = vendored.get(target)?.deref();
+    if (exports === undefined) vendored.set(target, new WeakRef((exports = load(target))));
+    return exports;
   };
   return Object.assign(req, { resolve: plain.resolve, cache: plain.cache, main: plain.main });
 }

@@ -16,6 +16,7 @@ const train = process.env.BERTH_SEA_TRAIN;
 delete process.env.BERTH_SEA_TRAIN; // berth's children never see it
 const unsaved = [];
 if (train) process.once('exit', () => unsaved.forEach((save) => save()));
+// held weakly, as bin/berth.js does: see there
 const vendored = new Map();
 load('berth');
 
@@ -34,12 +35,13 @@ function load(name) {
   return mod.exports;
 }
 
-/** require() for the bundle: a vendored package from the assets, once each, or a built-in module */
+/** require() for the bundle: a vendored package from the assets, once while it is in use, or a built-in module */
 function requireAsset(id) {
   const vendor = /^\.\/vendor\/([\w-]+)\.js$/.exec(id);
   if (!vendor) return require(id);
-  if (!vendored.has(vendor[1])) vendored.set(vendor[1], load(vendor[1]));
-  return vendored.get(vendor[1]);
+  let exports = vendored.get(vendor[1])?.deref();
+  if (exports === undefined) vendored.set(vendor[1], new WeakRef((exports = load(vendor[1]))));
+  return exports;
 }
 
 function asset(name) {

@@ -6,7 +6,7 @@ export { findConfigFile, SEARCHED, SYSTEM_CONFIG, type FindOptions } from './fin
 export { loadConfig, type LoadedConfig } from './load.js';
 export { ConfigError, formatProblem, displayFile, isConfigError, type Problem } from './errors.js';
 export { UsageError } from '../errors.js';
-export { configSchema, PRESETS, RESTART_POLICIES, LOG_FORMATS, LOG_LEVELS, type Config, type TaskConfig, type ServiceConfig } from './schema.js';
+export { configSchemas, PRESETS, RESTART_POLICIES, LOG_FORMATS, LOG_LEVELS, type Config, type TaskConfig, type ServiceConfig } from './schema.js';
 export { configJsonSchema } from './json-schema.js';
 export { interpolate, type Interpolated } from './interpolate.js';
 export { parseDuration, formatDuration, DURATION_EXPECTED } from './duration.js';

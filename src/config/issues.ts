@@ -5,7 +5,7 @@ import type { Source } from './source.js';
 import { expected, oneOf, quote } from './describe.js';
 import { closest } from './suggest.js';
 import { displayPath, startsWith, type KeyPath } from './key-path.js';
-import { configSchema, jobSchema, serviceSchema, taskSchema } from './schema.js';
+import type { ConfigSchemas } from './schema.js';
 
 type Def = { type: string; shape?: Record<string, unknown>; valueType?: unknown; element?: unknown; innerType?: unknown; in?: unknown };
 const def = (s: unknown): Def => (s as { _zod: { def: Def } })._zod.def;
@@ -26,17 +26,17 @@ export function keysAt(schema: unknown, path: KeyPath): string[] {
   }
 }
 
-const PLACES: [string, string[], string][] = [
-  ['a service setting', keysAt(serviceSchema, []), 'services.NAME.'],
-  ['a task setting', keysAt(taskSchema, []), 'tasks[N].'],
-  ['a job setting', keysAt(jobSchema, []), 'jobs.NAME.'],
-  ['a top-level setting', keysAt(configSchema, []), ''],
+const places = (s: ConfigSchemas): [string, string[], string][] => [
+  ['a service setting', keysAt(s.serviceSchema, []), 'services.NAME.'],
+  ['a task setting', keysAt(s.taskSchema, []), 'tasks[N].'],
+  ['a job setting', keysAt(s.jobSchema, []), 'jobs.NAME.'],
+  ['a top-level setting', keysAt(s.configSchema, []), ''],
 ];
 
-function unknownKey(key: string, allowed: string[]): string {
+function unknownKey(key: string, allowed: string[], schemas: ConfigSchemas): string {
   const near = closest(key, allowed);
   if (near !== undefined) return `unknown key; did you mean "${near}"?`;
-  const elsewhere = PLACES.find(([, keys]) => keys.includes(key));
+  const elsewhere = places(schemas).find(([, keys]) => keys.includes(key));
   if (elsewhere) return `unknown key here; ${key} is ${elsewhere[0]} (${elsewhere[2]}${key}), is the indentation right?`;
   return `unknown key; expected one of ${oneOf(allowed)}`;
 }
@@ -55,7 +55,7 @@ export const errorMap = (iss: z.core.$ZodRawIssue): string | undefined => {
   return undefined;
 };
 
-export function issuesToProblems(issues: readonly z.core.$ZodIssue[], source: Source, file: string): Problem[] {
+export function issuesToProblems(issues: readonly z.core.$ZodIssue[], source: Source, file: string, schemas: ConfigSchemas): Problem[] {
   const problems: Problem[] = [];
   const at = (path: KeyPath, message: string, where: 'key' | 'value' = 'value') =>
     problems.push({ file, ...source.where(path, where), path: displayPath(path), message });
@@ -63,7 +63,7 @@ export function issuesToProblems(issues: readonly z.core.$ZodIssue[], source: So
     const path = iss.path as KeyPath;
     if (source.failed.some((f) => startsWith(path, f))) continue; // already said: the variable is not set
     if (iss.code === 'unrecognized_keys') {
-      for (const key of iss.keys) at([...path, key], unknownKey(key, keysAt(configSchema, path)), 'key');
+      for (const key of iss.keys) at([...path, key], unknownKey(key, keysAt(schemas.configSchema, path), schemas), 'key');
     } else if (iss.code === 'invalid_key') {
       at(path, iss.issues[0]?.message ?? `invalid key ${quote(String(path.at(-1)))}`, 'key');
     } else {

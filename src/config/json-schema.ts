@@ -1,7 +1,7 @@
 // `berth schema`: the config's JSON Schema, generated from the zod schema, for editors.
 // It describes the file as written, so a string may also be a ${VAR} to interpolate.
-import { z } from 'zod';
-import { configSchema } from './schema.js';
+import { loadSchemas } from './schema.js';
+import { requireZod } from './vendor.js';
 import { declaredJsonSchema, type JsonSchema } from './field.js';
 
 const INTERPOLATED = '\\$\\{';
@@ -21,7 +21,8 @@ function allowInterpolation(node: unknown): void {
 }
 
 export function configJsonSchema(): JsonSchema {
-  const schema = z.toJSONSchema(configSchema, {
+  const { z } = requireZod();
+  const schema = z.toJSONSchema(loadSchemas().configSchema, {
     io: 'input',
     target: 'draft-2020-12',
     override: (ctx) => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { ConfigError, type Problem } from './errors.js';
 import { readSource } from './source.js';
 import type { Env } from '../types.js';
-import { configSchema, type Config } from './schema.js';
+import { loadSchemas, type Config, type ConfigSchemas } from './schema.js';
 import { errorMap, issuesToProblems } from './issues.js';
 import { checkConfig } from './check.js';
 import { readEnvFiles } from './env-file.js';
@@ -69,13 +69,13 @@ const EMPTY = 'the file is empty; expected settings like "services:" or "tasks:"
 type Locate = (p: KeyPath) => Omit<Problem, 'message'>;
 
 /** envFile, read even when other keys are wrong, so every problem shows at once. */
-function envFilesOf(raw: Record<string, unknown>, dir: string, at: Locate) {
+function envFilesOf(raw: Record<string, unknown>, dir: string, at: Locate, { configSchema }: ConfigSchemas) {
   const parsed = configSchema.shape.envFile.safeParse(raw.envFile);
   const files = parsed.success ? parsed.data ?? [] : [];
   return readEnvFiles(files, dir, (i) => at(Array.isArray(raw.envFile) ? ['envFile', i] : ['envFile']));
 }
 
-function secretsOf(raw: Record<string, unknown>, env: Env, cwd: string, at: Locate) {
+function secretsOf(raw: Record<string, unknown>, env: Env, cwd: string, at: Locate, { configSchema }: ConfigSchemas) {
   const parsed = configSchema.shape.secrets.safeParse(raw.secrets);
   const secrets: Secret[] = [];
   const problems: Problem[] = [];
@@ -106,13 +106,15 @@ export function loadConfig(file: string, env: Env, options: { cwd?: string } = {
   if (source.value === undefined) throw new ConfigError(source.problems);
   const problems = [...source.problems];
   for (const p of protoKeys(source.value)) problems.push({ file: abs, ...source.where(p), path: displayPath(p), message: PROTO_KEY });
-  const parsed = configSchema.safeParse(withoutExtensions(source.value), { error: errorMap });
-  if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues, source, abs));
+  // built for this read and let go with it: an idle berth keeps neither the schemas nor zod (vendor.ts)
+  const schemas = loadSchemas();
+  const parsed = schemas.configSchema.safeParse(withoutExtensions(source.value), { error: errorMap });
+  if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues, source, abs, schemas));
   else for (const f of checkConfig(parsed.data)) problems.push({ file: abs, ...source.where(f.path), path: displayPath(f.path), message: f.message });
   const raw = source.value !== null && typeof source.value === 'object' ? (source.value as Record<string, unknown>) : {};
   const at: Locate = (p) => ({ file: abs, ...source.where(p), path: displayPath(p) });
-  const envFile = envFilesOf(raw, path.dirname(abs), at);
-  const secrets = secretsOf(raw, env, cwd, at);
+  const envFile = envFilesOf(raw, path.dirname(abs), at, schemas);
+  const secrets = secretsOf(raw, env, cwd, at, schemas);
   problems.push(...envFile.problems, ...secrets.problems);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(hideSecrets(problems, secrets.secrets));
   return {

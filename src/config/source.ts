@@ -1,6 +1,7 @@
 // YAML (or JSON) text → plain data with every string interpolated, and where each key
 // and value sits (line:col), so a message can point at it.
-import { parseDocument, LineCounter, isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Document, LineCounter, Node, Scalar, YAMLMap } from 'yaml';
+import { requireYaml } from './vendor.js';
 import type { Problem } from './errors.js';
 import type { Env } from '../types.js';
 import { interpolate } from './interpolate.js';
@@ -35,6 +36,7 @@ class Walker {
   private aliases = 0;
 
   constructor(
+    private readonly yaml: typeof import('yaml'),
     private readonly doc: Document,
     private readonly lc: LineCounter,
     private readonly file: string,
@@ -51,7 +53,7 @@ class Walker {
 
   value(node: unknown, path: KeyPath, depth = 0): unknown {
     if (depth > 64) return this.problem(path, node as Node, 'aliases nest too deep (a loop?)');
-    if (isAlias(node)) {
+    if (this.yaml.isAlias(node)) {
       if (++this.aliases > MAX_ALIASES) {
         if (this.aliases === MAX_ALIASES + 1) this.problem(path, node, `more than ${MAX_ALIASES} aliases to expand; is an alias expanding into itself?`);
         return this.failed.push(path), undefined;
@@ -60,25 +62,25 @@ class Walker {
       if (target === undefined) return (this.failed.push(path), this.problem(path, node, `unknown alias *${node.source}; define &${node.source} before it`));
       return this.value(target, path, depth + 1);
     }
-    if (isMap(node)) return this.map(node, path, depth);
-    if (isSeq(node)) return node.items.map((item, i) => this.at([...path, i], item as Node, depth));
-    if (isScalar(node)) return this.scalar(node, path);
+    if (this.yaml.isMap(node)) return this.map(node, path, depth);
+    if (this.yaml.isSeq(node)) return node.items.map((item, i) => this.at([...path, i], item as Node, depth));
+    if (this.yaml.isScalar(node)) return this.scalar(node, path);
     return null; // `key:` with nothing after it
   }
 
   at(path: KeyPath, node: Node | null, depth: number): unknown {
-    const empty = isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1]; // `key:` alone: point at the key
+    const empty = this.yaml.isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1]; // `key:` alone: point at the key
     const p = empty ? undefined : this.pos(node);
     if (p && !this.values.has(pathKey(path))) this.values.set(pathKey(path), p);
     return this.value(node, path, depth + 1);
   }
 
-  map(node: import('yaml').YAMLMap, path: KeyPath, depth: number): Record<string, unknown> {
+  map(node: YAMLMap, path: KeyPath, depth: number): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const merged: Record<string, unknown>[] = [];
     const seen = new Set<string>(); // yaml's own check compares every key with every other: minutes for 64k keys
     for (const pair of node.items) {
-      const raw: unknown = isScalar(pair.key) ? pair.key.value : undefined;
+      const raw: unknown = this.yaml.isScalar(pair.key) ? pair.key.value : undefined;
       const key = typeof raw === 'symbol' ? raw.description : raw === undefined ? undefined : String(raw); // `<<` is a Symbol
       if (key === undefined) {
         this.problem(path, pair.key as Node, 'a key must be a plain name, not a list or mapping');
@@ -99,7 +101,7 @@ class Walker {
     return out;
   }
 
-  scalar(node: import('yaml').Scalar, path: KeyPath): unknown {
+  scalar(node: Scalar, path: KeyPath): unknown {
     const v = node.value;
     if (typeof v === 'number' && node.format === 'OCT') return `0o${v.toString(8)}`; // modes: keep them octal
     if (typeof v !== 'string') return v;
@@ -117,18 +119,21 @@ function firstLine(message: string): string {
 }
 
 export function readSource(text: string, file: string, env: Env): Source {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: true, uniqueKeys: false }); // duplicates: Walker.map
+  const yaml = requireYaml();
+  const lc = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter: lc, merge: true, prettyErrors: true, uniqueKeys: false }); // duplicates: Walker.map
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => ({ file, ...e.linePos?.[0], path: '', message: SYNTAX[e.code] ?? firstLine(e.message) }));
     return { value: undefined, problems, failed: [], where: () => undefined };
   }
-  const w = new Walker(doc, lc, file, env);
+  const w = new Walker(yaml, doc, lc, file, env);
   const value = doc.contents === null ? undefined : w.at([], doc.contents, 0);
+  // where() outlives the read (LoadedConfig): it holds the positions, not yaml's document (vendor.ts)
+  const { keys, values } = w;
   const where = (path: KeyPath, at: 'key' | 'value' = 'value'): Position | undefined => {
     for (let n = path.length; n >= 0; n--) {
       const k = pathKey(path.slice(0, n));
-      const p = at === 'key' && n === path.length ? w.keys.get(k) ?? w.values.get(k) : w.values.get(k) ?? w.keys.get(k);
+      const p = at === 'key' && n === path.length ? keys.get(k) ?? values.get(k) : values.get(k) ?? keys.get(k);
       if (p) return p;
     }
     return undefined;

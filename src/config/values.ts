@@ -1,7 +1,7 @@
 // The config's composite values: commands, env maps, wait-for resources, the health listener.
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Probe } from '../types.js';
-import { field, ok, fail, type Parsed } from './field.js';
+import { field, ok, fail, zodField, type Parsed } from './field.js';
 import { parseResource } from './resource.js';
 import { expected, quote } from './describe.js';
 import { parsePort, parseProbeString } from './probe.js';
@@ -32,11 +32,13 @@ const envValue = field({ type: ['string', 'number', 'boolean', 'null'] }, (v) =>
   typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? ok(String(v)) : v === null ? ok('') : fail(expected('a string, a number or true/false', v)),
 );
 
-export const envMap = z.record(
-  z.string().regex(/^(?!__proto__$)[^=\0]+$/, { error: (i) => `${quote(String(i.input))} cannot be an environment variable name (it is empty, holds "=", or is __proto__)` }),
-  envValue,
-  { error: (i) => expected('a mapping of NAME: value', i.input) },
-);
+/** `env:`, built with zod by schema.ts (no module holds a zod object: vendor.ts) */
+export const envMap = (zod: typeof z) =>
+  zod.record(
+    zod.string().regex(/^(?!__proto__$)[^=\0]+$/, { error: (i) => `${quote(String(i.input))} cannot be an environment variable name (it is empty, holds "=", or is __proto__)` }),
+    zodField(zod, envValue),
+    { error: (i) => expected('a mapping of NAME: value', i.input) },
+  );
 
 export const secretName = field({ type: 'string', pattern: ENV_NAME.source }, (v) =>
   typeof v === 'string' && ENV_NAME.test(v) ? ok(v) : fail(expected('a variable name like POSTGRES_PASSWORD', v)),

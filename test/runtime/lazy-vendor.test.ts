@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import { ROOT, startBerth, tempDir } from '../helpers/berth.js';
 import { exitOf } from '../helpers/exit.js';
+import { runCtl } from '../helpers/ctl.js';
+import { waitUntil } from '../helpers/faults.js';
 
 const t = tempDir('berth-lazy-');
 afterAll(() => t.cleanup());
@@ -65,5 +67,33 @@ describe("Node's modules and data an idle berth does not need", () => {
     expect(loaded).toContain('NativeModule net'); // the recording works
     expect(loaded.filter((m) => /^NativeModule (crypto|perf_hooks)$/.test(m))).toEqual([]);
     expect(loaded).toContain('toISOString 0');
+  });
+});
+
+// zod and yaml are 2.5 MB of an idle berth's heap: once the config is read nothing holds them
+// (src/config/vendor.ts), the loader keeps them weakly, and a reload loads them again.
+describe('zod and yaml are let go once the config is read', () => {
+  it('both are freed after start, and a reload reads them again and succeeds', async () => {
+    const config = join(t.dir, 'released.yaml');
+    writeFileSync(config, 'services:\n  s:\n    command: [sleep, "1000"]\n');
+    const released = join(t.dir, 'released.txt');
+    const reads = join(t.dir, 'released.reads');
+    writeFileSync(released, '');
+    const control = join(t.dir, 'released-ctl', 'control.sock');
+    const preload = (name: string) => ['--require', join(ROOT, 'test/fixtures/preload', name)];
+    const b = startBerth(['--expose-gc', ...preload('record-released.cjs'), ...preload('record-reads.cjs'), join(ROOT, 'bin/berth.js'), '-c', config], {
+      exe: process.execPath,
+      env: { RECORD_RELEASED: released, RECORD_READS: reads, BERTH_CONTROL: control },
+    });
+    await b.waitForEvent('ready');
+    const freed = () => readFileSync(released, 'utf8').split('\n').filter(Boolean);
+    await waitUntil(() => freed().includes('zod') && freed().includes('yaml'), 'zod and yaml freed by V8', 20_000);
+    const r = await runCtl(['reload'], { control });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    await b.waitForEvent('reload.done');
+    const zodReads = readFileSync(reads, 'utf8').split('\n').filter((f) => f.endsWith('/vendor/zod.js'));
+    expect(zodReads).toHaveLength(2); // at start, and again for the reload
+    b.kill('SIGTERM');
+    expect((await exitOf(b)).code).toBe(0);
   });
 });

@@ -1,0 +1,20 @@
+// zod and yaml, required where a config is read and never held by a module: once the config
+// is loaded nothing refers to them, and V8 frees them with the schemas (2.5 MB of an idle
+// berth's 8 MB heap); a reload or `berth schema` requires them again. The bundle's require
+// (bin/berth.js, the executable's scripts/sea-main.cjs) holds a loaded package weakly.
+import type * as Zod from 'zod';
+import type * as Yaml from 'yaml';
+
+export function requireZod(): typeof Zod {
+  const zod = require('zod') as typeof Zod;
+  // zod keeps its registry and settings on globalThis as well as in its own exports, where it
+  // reads them: the global copies alone would keep every zod alive for good
+  const global = globalThis as { __zod_globalRegistry?: unknown; __zod_globalConfig?: unknown };
+  delete global.__zod_globalRegistry;
+  delete global.__zod_globalConfig;
+  return zod;
+}
+
+export function requireYaml(): typeof Yaml {
+  return require('yaml') as typeof Yaml;
+}
