@@ -2,11 +2,15 @@
 // is loaded nothing refers to them, and V8 frees them with the schemas (2.5 MB of an idle
 // berth's 8 MB heap); a reload or `berth schema` requires them again. The bundle's require
 // (bin/berth.js, the executable's scripts/sea-main.cjs) holds a loaded package weakly.
+import { createRequire } from 'node:module';
 import type * as Zod from 'zod';
 import type * as Yaml from 'yaml';
 
+
 export function requireZod(): typeof Zod {
-  const zod = require('zod') as typeof Zod;
+  // the bundle turns require('zod') into its vendored file (a literal name, for esbuild to see);
+  // where a module has no require, Node's own
+  const zod = (typeof require === 'function' ? require('zod') : createRequire(import.meta.url)('zod')) as typeof Zod;
   // zod keeps its registry and settings on globalThis as well as in its own exports, where it
   // reads them: the global copies alone would keep every zod alive for good
   const global = globalThis as { __zod_globalRegistry?: unknown; __zod_globalConfig?: unknown };
@@ -16,5 +20,5 @@ export function requireZod(): typeof Zod {
 }
 
 export function requireYaml(): typeof Yaml {
-  return require('yaml') as typeof Yaml;
+  return (typeof require === 'function' ? require('yaml') : createRequire(import.meta.url)('yaml')) as typeof Yaml;
 }
