@@ -1,6 +1,6 @@
 // `berth schema`: the config's JSON Schema, generated from the zod schema, for editors.
 // It describes the file as written, so a string may also be a ${VAR} to interpolate.
-import { loadSchemas } from './schema.js';
+import { configSchemas } from './schema.js';
 import { requireZod } from './vendor.js';
 import { declaredJsonSchema, type JsonSchema } from './field.js';
 
@@ -21,8 +21,8 @@ function allowInterpolation(node: unknown): void {
 }
 
 export function configJsonSchema(): JsonSchema {
-  const { z } = requireZod();
-  const schema = z.toJSONSchema(loadSchemas().configSchema, {
+  const zod = requireZod();
+  const schema = zod.z.toJSONSchema(configSchemas(zod).configSchema, {
     io: 'input',
     target: 'draft-2020-12',
     override: (ctx) => {
