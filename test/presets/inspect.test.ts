@@ -198,3 +198,46 @@ describe('inspectPresets, php-fpm -tt against berth’s own reading', () => {
     expect(r.warnings).toEqual([{ service: 'php-fpm', message: `berth reads pool www's listen as /run/mine.sock (${dir}/etc/php-fpm.conf:2) but php-fpm -tt says /run/theirs.sock; trusting php-fpm` }]);
   });
 });
+
+describe("php-fpm's compiled-in prefix, for berth's reading of relative includes", () => {
+  // the official image's layout: php-fpm.conf includes etc/php-fpm.d/*.conf, relative to the
+  // prefix php-fpm was built with (/usr/local), which is where the binary itself lives
+  const root = mkdtempSync(join(tmpdir(), 'berth-presets-prefix-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const prefix = join(root, 'usr/local');
+  writeTree(prefix, {
+    'etc/php-fpm.conf': '[global]\ninclude=etc/php-fpm.d/*.conf\n',
+    'etc/php-fpm.d/www.conf': '[www]\nlisten = 127.0.0.1:9000\n',
+    'etc/php-fpm.d/zz-docker.conf': '[www]\nlisten = 9000\n',
+    'sbin/php-fpm': '#!/bin/sh\n',
+  });
+  writeTree(root, { 'elsewhere/bin/php-fpm': '#!/bin/sh\n' });
+  chmodSync(join(prefix, 'sbin/php-fpm'), 0o755);
+  chmodSync(join(root, 'elsewhere/bin/php-fpm'), 0o755);
+  const stderr = [`[www]`, `\tlisten = 9000`, `configuration file ${prefix}/etc/php-fpm.conf test is successful`].map((l) => `[22-Nov-2026 10:00:00] NOTICE: ${l}`).join('\n');
+  const recording = () => {
+    const asked: string[][] = [];
+    const run = async (argv: string[]) => {
+      asked.push(argv.slice(1));
+      return { exitCode: 0, signal: undefined, stdout: argv[1] === '-h' ? `  -p, --prefix path\n                   Specify alternative prefix path to FastCGI process manager (default: ${prefix}).\n` : '', stderr: argv[1] === '-h' ? '' : stderr };
+    };
+    return { asked, run };
+  };
+  const fpm = (binDir: string) => service({ name: 'php-fpm', preset: 'php-fpm', env: { PATH: binDir }, argv: ['php-fpm', '-F'], ready: { kind: 'tcp', port: 9001 } });
+  const zz = `php-fpm listens on 9000 (set by ${prefix}/etc/php-fpm.d/zz-docker.conf:2, overriding www.conf:2), not on tcp:9001`;
+
+  it('takes the binary’s install prefix when the reading with it agrees with -tt, and runs php-fpm once', async () => {
+    const { asked, run } = recording();
+    const r = await inspectPresets([fpm(join(prefix, 'sbin'))], { run });
+    expect(asked).toEqual([['-tt']]);
+    expect(r.problems.map((p) => p.message)).toEqual([zz]);
+  });
+
+  it('asks php-fpm -h for the prefix it was built with when the binary lives elsewhere', async () => {
+    const { asked, run } = recording();
+    const r = await inspectPresets([fpm(join(root, 'elsewhere/bin'))], { run });
+    expect(asked).toEqual([['-tt'], ['-h']]);
+    expect(r.problems.map((p) => p.message)).toEqual([zz]);
+    expect(r.warnings.filter((w) => w.message.includes('berth reads'))).toEqual([]);
+  });
+});

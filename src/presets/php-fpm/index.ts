@@ -64,10 +64,7 @@ export async function readPhpFpm(service: ServicePlan, opts: { signal?: AbortSig
   const bin = findOnPath(cmd!, service.env.PATH ?? '', service.cwd);
   if (!bin) return out;
   const runOpts = { cwd: service.cwd, env: service.env, timeoutMs: TIMEOUT_MS, signal: opts.signal };
-  const [test, help] = await Promise.all([
-    runConfigTest([bin, ...args.testArgs], runOpts, opts.run),
-    args.prefix === undefined ? (opts.run ?? captureCommand)([bin, '-h'], runOpts) : undefined,
-  ]);
+  const test = await runConfigTest([bin, ...args.testArgs], runOpts, opts.run);
   if (test.spawnError) return out;
   const command = showCommand([cmd!, ...args.testArgs]);
   if (test.exitCode !== 0) {
@@ -79,11 +76,25 @@ export async function readPhpFpm(service: ServicePlan, opts: { signal?: AbortSig
   out.tested = true;
   out.digest = configDigest(test.stderr.replace(/^\[[^\]\n]*\] /gm, '')); // without -tt's timestamps
   for (const w of fpmWarnings(test.stderr)) out.warnings.push({ service: service.name, message: `php-fpm warns: ${w}` });
-  const prefix = resolve(service.cwd, args.prefix ?? defaultPrefix(help?.stdout ?? '', bin));
   const dump = parseFpmDump(test.stderr);
   const configFile = dump.configFile ?? args.config ?? (args.prefix !== undefined ? `${args.prefix}/etc/php-fpm.conf` : undefined);
   out.configFile = configFile && resolve(service.cwd, configFile);
-  const parsed = out.configFile ? parseFpmConfig(out.configFile, { prefix, env: service.env }) : undefined;
+  const read = (p: string) => (out.configFile ? parseFpmConfig(out.configFile, { prefix: p, env: service.env }) : undefined);
+  // berth's reading needs php-fpm's compiled-in prefix only where the files use relative paths
+  // (the official image's include=etc/php-fpm.d/*.conf). The binary's own install prefix
+  // (/usr/local/sbin/php-fpm: /usr/local) is that prefix in the official images and in Debian's;
+  // php-fpm -h, a second php-fpm start as costly as half of -tt, is asked only when the reading
+  // with it does not give every pool the listen -tt printed.
+  let prefix = resolve(service.cwd, args.prefix ?? dirname(dirname(bin)));
+  let parsed = read(prefix);
+  if (args.prefix === undefined && !readingAgrees(dump, parsed, prefix, service.cwd)) {
+    const help = await (opts.run ?? captureCommand)([bin, '-h'], runOpts);
+    const compiled = defaultPrefix(help.stdout);
+    if (compiled !== undefined && resolve(service.cwd, compiled) !== prefix) {
+      prefix = resolve(service.cwd, compiled);
+      parsed = read(prefix);
+    }
+  }
   out.listens = collectListens(dump, parsed, prefix, service.cwd, (m) => out.warnings.push({ service: service.name, message: m }));
   if (out.listens === undefined) {
     out.warnings.push({ service: service.name, message: `berth cannot tell what php-fpm listens on: ${command} printed no configuration (is log_level above notice?); give the service a ready: probe` });
@@ -94,8 +105,22 @@ export async function readPhpFpm(service: ServicePlan, opts: { signal?: AbortSig
 }
 
 /** php-fpm -h: "Specify alternative prefix path … (default: /usr)." */
-function defaultPrefix(help: string, bin: string): string {
-  return /\(default: ([^)]+)\)/.exec(help)?.[1] ?? dirname(dirname(bin));
+function defaultPrefix(help: string): string | undefined {
+  return /\(default: ([^)]+)\)/.exec(help)?.[1];
+}
+
+/** Does berth's reading find every pool php-fpm -tt printed, listening where -tt says? */
+function readingAgrees(dump: FpmDump, parsed: FpmConfig | undefined, prefix: string, cwd: string): boolean {
+  if (!parsed || dump.pools.size === 0) return false; // nothing to hold the reading against
+  for (const [name, theirs] of dump.pools) {
+    const mine = parsed.pools.find((p) => p.name.toLowerCase() === name.toLowerCase());
+    const own = mine && ownListen(mine, prefix, cwd);
+    const value = dumped(theirs, 'listen');
+    if (!own || value === undefined) return false;
+    const endpoint = absolute(parseFpmListen(value, poolPrefix(mine!, prefix)), cwd);
+    if (!endpoint || formatEndpoint(own.endpoint) !== formatEndpoint(endpoint)) return false;
+  }
+  return true;
 }
 
 function globalSetting(dump: FpmDump, parsed: FpmConfig | undefined, key: string, fallback: string, norm: (v: string) => string): FpmGlobal {
