@@ -18,7 +18,7 @@
 //     end), php-fpm ready, nginx ready, ms from the launch
 //   - supervisord (the incident's config) and s6 (tuned: nginx's run waits for the socket file)
 // The client asks GET / on a new connection every 2 ms from the launch until the first 200.
-// ROUNDS (7). Needs php8.2-fpm, nginx-light, supervisor and s6 (those missing are skipped).
+// ROUNDS (7); BASELINE=DIR adds an earlier build's npm form. Needs php8.2-fpm, nginx-light, supervisor and s6 (those missing are skipped).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -30,6 +30,7 @@ import { Jail, disposeAllJails } from './head-to-head/proc.mjs';
 import { NGINX, PHP_FPM, REPO, S6_SVSCAN, SUPERVISORD, writeStack } from './head-to-head/stack.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
+const BASELINE = process.env.BASELINE;
 const SEA = join(REPO, 'dist/sea/berth');
 const BERTH = join(REPO, 'bin/berth.js');
 const tmp = mkdtempSync(join(tmpdir(), 'berth-first200-'));
@@ -158,6 +159,13 @@ const cases = {
     const stack = await stackFor('berth', BERTH);
     return firstOk(stack.argv, stack, { events: true });
   },
+  // BASELINE=DIR: a copy of an earlier build (DIR/bin/berth.js + DIR/dist), before/after in one run
+  ...(BASELINE && {
+    [`berth, npm form, before (${BASELINE})`]: async () => {
+      const stack = await stackFor('berth', BERTH);
+      return firstOk([process.execPath, join(BASELINE, 'bin/berth.js'), ...stack.argv.slice(2)], stack, { events: true });
+    },
+  }),
   ...(existsSync(SEA) && {
     'berth, executable': async () => {
       const stack = await stackFor('berth', BERTH);

@@ -9,7 +9,6 @@ import { runCheckCommand } from '../process/capture.js';
 import { connectOnce } from './probes/connect.js';
 import { fastcgiGet, parseFcgiAddress } from './probes/fastcgi-client.js';
 import { getStatus, statusMatches } from './probes/http.js';
-import { plainHttpStatus } from './http-status.js';
 import { compileLogRegex } from './probes/log.js';
 import { recordObservation } from './probes/observed.js';
 import { addressServes, isLocalHost } from './probes/tcp.js';
@@ -83,7 +82,7 @@ export function makeCheck(probe: Probe, ctx: CheckContext): Check {
       const url = new URL(probe.url);
       return {
         async run(timeoutMs, signal) {
-          const r = url.protocol === 'http:' ? await plainHttpStatus(url, timeoutMs, signal) : await getStatus(url, timeoutMs, signal);
+          const r = await getStatus(url, timeoutMs, signal, 'berth-liveness');
           if ('status' in r) return statusMatches(r.status, probe.status) ? pass : failed(probe, `GET ${probe.url} answered ${r.status}`);
           return failed(probe, `GET ${probe.url} failed: ${r.code === 'ABORT_ERR' ? `no answer within ${timeoutMs}ms` : r.code}`);
         },

@@ -1,9 +1,11 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitReady } from '../../src/readiness/probes/index.js';
 import { lastObservation } from '../../src/readiness/probes/observed.js';
+import { finalStatus } from '../../src/readiness/probes/http-status.js';
 import type { Probe } from '../../src/types.js';
 import { cleanup, context, startFixture, stillWaitingAfter, tempDir, withDeadline } from '../helpers/readiness.js';
 import { freePort } from '../helpers/net.js';
@@ -130,6 +132,61 @@ describe('http probe', () => {
     await withDeadline(new Promise<void>((r) => { const t = setInterval(() => open === 0 && (clearInterval(t), r()), 5); }), 5000, 'connections closed');
     expect(open).toBe(0);
     await new Promise((r) => server.close(r));
+  });
+});
+
+describe('http probe on a raw socket: what Node\'s client did, kept', () => {
+  /** a server that answers every connection with `answer`, raw, and records what it was asked */
+  async function rawServer(answer: string) {
+    const asked: string[] = [];
+    const server = createNetServer((s) => {
+      let req = '';
+      s.setEncoding('latin1');
+      s.on('data', (d: string) => {
+        req += d;
+        if (!req.includes('\r\n\r\n')) return;
+        asked.push(req);
+        s.end(answer);
+      });
+      s.on('error', () => {});
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { asked, port: (server.address() as AddressInfo).port, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it('skips interim answers (103 Early Hints, 100 Continue) to the final status', async () => {
+    const s = await rawServer('HTTP/1.1 103 Early Hints\r\nLink: </app.css>; rel=preload\r\n\r\nHTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    await ready({ kind: 'http', url: `http://127.0.0.1:${s.port}/health?deep=1` }, process.pid);
+    expect(s.asked[0]).toMatch(/^GET \/health\?deep=1 HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\nUser-Agent: berth-ready-probe\r\n/);
+    await s.close();
+  });
+
+  it("sends the URL's user and password as basic authentication", async () => {
+    const s = await rawServer('HTTP/1.1 200 OK\r\n\r\n');
+    await ready({ kind: 'http', url: `http://probe:p%40ss%3Aw@127.0.0.1:${s.port}/` }, process.pid);
+    expect(s.asked[0]).toContain(`\r\nAuthorization: Basic ${Buffer.from('probe:p@ss:w').toString('base64')}\r\n`);
+    await s.close();
+  });
+
+  it('takes an answer that is not HTTP for a service not ready yet, and says so', async () => {
+    const s = await rawServer('SSH-2.0-OpenSSH_9.2\r\n');
+    const probe: Probe = { kind: 'http', url: `http://127.0.0.1:${s.port}/` };
+    expect(await stillWaitingAfter((signal) => waitReady(probe, context(process.pid, signal)), 300)).toBe(true);
+    expect(lastObservation(probe)).toMatch(/failed: EPROTO/);
+    await s.close();
+  });
+
+  it('reads the status line across packets, and bounds what it reads before one', () => {
+    expect(finalStatus('HTTP/1.1 2')).toBe(0);
+    expect(finalStatus('HTTP/1.1 204 No Content\r\n')).toEqual({ status: 204 });
+    expect(finalStatus('HTTP/1.0 503\r\n')).toEqual({ status: 503 });
+    expect(finalStatus('HTTP/1.1 101 Switching Protocols\r\n')).toEqual({ status: 101 });
+    const interim = 'HTTP/1.1 103 Early Hints\r\nLink: x\r\n\r\n';
+    expect(finalStatus(interim)).toBe(interim.length);
+    expect(finalStatus(`${interim}HTTP/1.1 200 OK\r\n`)).toEqual({ status: 200 });
+    expect(finalStatus('HTTP/1.1 103 Early Hints\r\nLink: x\r\n')).toBe(0);
+    expect(finalStatus('<html>\r\n')).toEqual({ code: 'EPROTO' });
+    expect(finalStatus('HTTP/1.1 2000 OK\r\n')).toEqual({ code: 'EPROTO' });
   });
 });
 

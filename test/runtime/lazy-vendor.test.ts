@@ -43,17 +43,18 @@ describe('the vendored packages are loaded only by the runs that need them', () 
 // node:crypto is for presets' digests, node:perf_hooks was only performance.now(), and
 // toISOString maps 640 KB of ICU's data in. A berth with a probe and no presets needs none.
 describe("Node's modules and data an idle berth does not need", () => {
-  it('a service with a TCP probe, ready, then stopped: no node:crypto, no node:perf_hooks, no toISOString', async () => {
-    const port = await new Promise<number>((resolve) => {
+  const freePort = () =>
+    new Promise<number>((resolve) => {
       const server = createServer().listen(0, '127.0.0.1', () => {
         const { port } = server.address() as { port: number };
         server.close(() => resolve(port));
       });
     });
-    const listen = `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('hello'))`;
-    const config = join(t.dir, 'probe.yaml');
-    writeFileSync(config, `services:\n  s:\n    command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(listen)}]\n    ready: tcp://127.0.0.1:${port}\n`);
-    const record = join(t.dir, 'probe.builtins');
+  /** the built-ins a berth loaded running `serve` (a node -e script) with `ready`, to ready and stopped */
+  async function builtinsOfIdle(name: string, serve: string, ready: string): Promise<string[]> {
+    const config = join(t.dir, `${name}.yaml`);
+    writeFileSync(config, `services:\n  s:\n    command: [${JSON.stringify(process.execPath)}, -e, ${JSON.stringify(serve)}]\n    ready: ${ready}\n`);
+    const record = join(t.dir, `${name}.builtins`);
     const b = startBerth(['--require', join(ROOT, 'test/fixtures/preload/record-builtins.cjs'), join(ROOT, 'bin/berth.js'), '-c', config], {
       bin: undefined,
       exe: process.execPath,
@@ -65,8 +66,22 @@ describe("Node's modules and data an idle berth does not need", () => {
     expect((await exitOf(b)).code).toBe(0);
     const loaded = readFileSync(record, 'utf8').split('\n');
     expect(loaded).toContain('NativeModule net'); // the recording works
+    return loaded;
+  }
+
+  it('a service with a TCP probe, ready, then stopped: no node:crypto, no node:perf_hooks, no toISOString', async () => {
+    const port = await freePort();
+    const loaded = await builtinsOfIdle('probe', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('hello'))`, `tcp://127.0.0.1:${port}`);
     expect(loaded.filter((m) => /^NativeModule (crypto|perf_hooks)$/.test(m))).toEqual([]);
     expect(loaded).toContain('toISOString 0');
+  });
+
+  // node:http is 0.5 MiB of an idle berth for good once loaded; a GET's status line needs none of it
+  it('a service with an http probe: ready without node:http', async () => {
+    const port = await freePort();
+    const serve = `require('http').createServer((q, r) => r.end('ok')).listen(${port}, '127.0.0.1', () => console.log('hello'))`;
+    const loaded = await builtinsOfIdle('http-probe', serve, `http://127.0.0.1:${port}/health`);
+    expect(loaded.filter((m) => /^NativeModule (_?https?|_http_\w+)$/.test(m))).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@
 // a short deadline each, and the connection closed as soon as the status line is in.
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Probe } from '../../types.js';
+import { plainHttpStatus, type HttpOutcome } from './http-status.js';
 import { connectOutcome } from './connect.js';
 import type { ProbeContext } from './context.js';
 import { recordObservation } from './observed.js';
@@ -12,7 +13,7 @@ const ATTEMPT_TIMEOUT_MS = 2000;
 export function waitHttp(probe: Extract<Probe, { kind: 'http' }>, ctx: ProbeContext): Promise<void> {
   const url = new URL(probe.url);
   return retryUntilReady(async () => {
-    const r = await getStatus(url, ATTEMPT_TIMEOUT_MS, ctx.signal);
+    const r = await getStatus(url, ATTEMPT_TIMEOUT_MS, ctx.signal, 'berth-ready-probe');
     if ('status' in r && statusMatches(r.status, probe.status)) return 'ready';
     if (ctx.signal.aborted) return 'busy';
     recordObservation(probe, 'status' in r ? `GET ${probe.url} answered ${r.status}` : `GET ${probe.url} failed: ${r.code}`);
@@ -24,14 +25,15 @@ export function statusMatches(status: number, wanted: number | undefined): boole
   return wanted === undefined ? status >= 200 && status < 300 : status === wanted;
 }
 
-/** One GET without keep-alive; the body is not read. */
-export async function getStatus(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<{ status: number } | { code: string }> {
-  // loaded on first use: node:https brings TLS, a few ms of every start that has no http probe
-  const { get } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+/** One GET without keep-alive; the body is not read. http on a raw socket, https through node:https. */
+export async function getStatus(url: URL, timeoutMs: number, signal: AbortSignal | undefined, userAgent: string): Promise<HttpOutcome> {
+  if (url.protocol !== 'https:') return plainHttpStatus(url, timeoutMs, signal, userAgent);
+  // loaded on first use: node:https brings TLS, a few ms of every start that has no https probe
+  const { get } = await import('node:https');
   return new Promise((resolve) => {
     let req: ClientRequest;
     const timer = setTimeout(() => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
-    const done = (r: { status: number } | { code: string }) => {
+    const done = (r: HttpOutcome) => {
       clearTimeout(timer);
       resolve(r);
     };
@@ -39,7 +41,7 @@ export async function getStatus(url: URL, timeoutMs: number, signal?: AbortSigna
       agent: false, // a fresh connection each time, closed below: no idle socket left in the service
       signal,
       rejectUnauthorized: false, // readiness, not identity: local services often use self-signed certificates
-      headers: { 'user-agent': 'berth-ready-probe', connection: 'close' },
+      headers: { 'user-agent': userAgent, connection: 'close' },
     }, (res: IncomingMessage) => {
       res.on('error', () => {}); // destroying mid-body makes the response emit "aborted"
       done({ status: res.statusCode ?? 0 });
