@@ -53,7 +53,7 @@ async function main(argv: string[], env: Env): Promise<number> {
   }
   const commands = await import('./cli/commands.js');
   const io = { cwd: process.cwd(), uid: process.getuid?.() ?? 0, stdoutIsTTY: Boolean(process.stdout.isTTY), stdinIsTTY: isatty(0) /* process.stdin would open a stream for nothing */, launcher, out, err, errNow };
-  const plan = await commands.loadPlan(args, env, io);
+  const plan = await commands.loadPlan(args, env, io, { early: true });
   if (typeof plan === 'number') return plan;
   if (args.verb === 'plan' || args.verb === 'check') return commands.inspect(args, plan, io);
   return commands.run(plan, env, io, () => commands.rereadPlan(args, env, io));

@@ -1,5 +1,6 @@
 // The verbs that read a config: plan, check and run. Imported in one piece, so a run
 // loads a few module files, not a dozen (the ESM loader pays per file).
+import path from 'node:path';
 import { buildPlan, formatPlan, levelsText, planToJson } from '../plan/index.js';
 import { ConfigError } from '../config/errors.js';
 import { findConfigFile } from '../config/find.js';
@@ -10,6 +11,8 @@ import { createLogger, wantsColor } from '../output/log.js';
 import { createRelay } from '../output/relay/index.js';
 import { maskQuoted } from '../output/relay/mask.js';
 import { presetLevelOf } from '../presets/log-levels.js';
+import { dropConfigTests } from '../presets/index.js';
+import { startConfigTestsEarly } from './early-tests.js';
 import { supervise } from '../lifecycle/supervisor.js';
 import { loadPid1 } from '../pid1/reaper.js';
 import type { Env, EventLog, Plan } from '../types.js';
@@ -30,13 +33,19 @@ export interface Io {
   errNow(s: string): void;
 }
 
-export async function loadPlan(args: ParsedArgs, env: Env, io: Io): Promise<Plan | number> {
+/**
+ * The config read and planned. With `early` (a start, `berth check`, `berth plan`), php-fpm's
+ * config test starts as soon as the YAML is read, for the preflight to take (cli/early-tests.ts).
+ */
+export async function loadPlan(args: ParsedArgs, env: Env, io: Io, { early = false } = {}): Promise<Plan | number> {
   const { cwd, out, err } = io;
   let secrets: string[] = [];
   try {
     const file = findConfigFile({ explicit: args.options.config, env, cwd });
+    const dir = file && path.dirname(path.resolve(cwd, file));
+    const onSource = early && dir && args.command.length === 0 && args.options.cwd === undefined ? (raw: unknown) => startConfigTestsEarly(raw, { cwd, dir, env }) : undefined;
     // zod and yaml are most of berth's code: loaded only when there is a file to read
-    const loaded = file ? (await import('../config/load.js')).loadConfig(file, env) : undefined;
+    const loaded = file ? (await import('../config/load.js')).loadConfig(file, env, { onSource }) : undefined;
     secrets = loaded?.secrets.map((s) => s.value) ?? [];
     const o = args.options;
     const parseMapping = o.ready?.trim().startsWith('{') ? yamlParse(await import('yaml')) : undefined;
@@ -61,6 +70,7 @@ export async function loadPlan(args: ParsedArgs, env: Env, io: Io): Promise<Plan
       },
     });
   } catch (e) {
+    await dropConfigTests(); // started for a config that is refused
     if (e instanceof ConfigError) {
       // the plan's own checks may quote a value a secret was interpolated into, cut short
       const masked = secrets.length === 0 ? e : new ConfigError(e.problems.map((p) => ({ ...p, message: maskQuoted(p.message, secrets) })));
@@ -114,6 +124,7 @@ export async function run(plan: Plan, env: Env, io: Io, reread?: () => Promise<P
   logLoaded(log, plan);
   const foreground = io.stdinIsTTY && plan.services.length === 1 && (plan.services[0]!.replicas ?? 1) === 1 ? io.launcher : undefined; // one process: replicas would fight over the terminal
   const status = await supervise(plan, { log, relay, pid1, foreground, reread });
+  await dropConfigTests(); // none is left once the preflight ran; this is for a start refused before it
   // no line berth accepted is lost, however slow the reader; a stuck one is named, with what it cost
   if (!(await sink.drain(plan.log.stallTimeoutMs))) reportDropped(sink, plan.log.stallTimeoutMs, io);
   return status;

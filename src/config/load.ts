@@ -96,7 +96,7 @@ function hideSecrets(problems: Problem[], secrets: Secret[]): Problem[] {
   return mask ? problems.map((p) => ({ ...p, message: mask(p.message) })) : problems;
 }
 
-export function loadConfig(file: string, env: Env, options: { cwd?: string } = {}): LoadedConfig {
+export function loadConfig(file: string, env: Env, options: { cwd?: string; onSource?: (value: unknown) => void } = {}): LoadedConfig {
   const cwd = options.cwd ?? process.cwd();
   const abs = path.resolve(cwd, file);
   const text = readText(abs);
@@ -105,6 +105,7 @@ export function loadConfig(file: string, env: Env, options: { cwd?: string } = {
   if (source.value === undefined && source.problems.length === 0) throw new ConfigError([{ file: abs, path: '', message: EMPTY }]);
   if (source.value === undefined) throw new ConfigError(source.problems);
   const problems = [...source.problems];
+  if (problems.length === 0) options.onSource?.(source.value); // read, not yet validated (cli/early-tests.ts)
   for (const p of protoKeys(source.value)) problems.push({ file: abs, ...source.where(p), path: displayPath(p), message: PROTO_KEY });
   // built for this read and let go with it: an idle berth keeps neither the schemas nor zod (vendor.ts)
   const schemas = loadSchemas();

@@ -5,7 +5,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { Plan, ProcessPlan, ServicePlan, UserSpec } from '../types.js';
 import { resolveUser } from '../os/users.js';
-import { inspectPresets } from '../presets/index.js';
+import { dropConfigTests, inspectPresets } from '../presets/index.js';
 import { unusedPresetWarnings } from '../presets/unused.js';
 import { maskSecrets, orderServices, shellWarnings } from '../plan/index.js';
 import { exists, isDir } from '../os/fs-checks.js';
@@ -36,6 +36,7 @@ export async function preflight(plan: Plan, opts: { signal?: AbortSignal } = {})
   const warnings: { name: string; message: string }[] = [];
   const users = new Map<string, UserSpec>();
   const presets = await inspectPresets(plan.services, { signal: opts.signal });
+  await dropConfigTests(); // what was started early and not taken (a command that differs from the plan's)
   for (const p of presets.problems) problems.push({ kind: 'preset', name: p.service, message: `${p.path}: ${p.message}` });
   for (const w of presets.warnings) warnings.push({ name: w.service, message: w.message });
   for (const w of unusedPresetWarnings(plan.services)) warnings.push({ name: w.service, message: w.message });

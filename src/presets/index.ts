@@ -10,7 +10,9 @@ import type { PresetProblem, PresetWarning } from './findings.js';
 import { readNginx, type NginxInspection } from './nginx/index.js';
 import { runsAsRoot, socketAccessWarnings } from './socket-access.js';
 import { checkFpmFacts, defaultFpmProbe, describeListens, socketDirs } from './php-fpm/checks.js';
-import { readPhpFpm, type FpmInspection } from './php-fpm/index.js';
+import { fpmTestInvocation, readPhpFpm, type FpmInspection } from './php-fpm/index.js';
+import { startConfigTest } from './early.js';
+export { dropConfigTests } from './early.js';
 import type { Runner } from './config-test.js';
 
 export type { PresetProblem, PresetWarning, Source } from './findings.js';
@@ -102,6 +104,21 @@ async function inspectOne(s: ServicePlan, opts: { signal?: AbortSignal; run?: Ru
     return undefined;
   }
   return s.preset === 'php-fpm' ? readPhpFpm(s, opts) : readNginx(s, opts);
+}
+
+/**
+ * Starts each php-fpm service's `php-fpm -tt` now, for the preflight to take (early.ts):
+ * the same command, binary and options inspectPresets would run. Services given as the
+ * plan will have them; one that differs is simply not taken.
+ */
+export function startPresetTestsEarly(services: ReadonlyArray<Pick<ServicePlan, 'preset' | 'argv' | 'cwd' | 'env'>>): void {
+  for (const s of services) {
+    if (s.preset !== 'php-fpm') continue;
+    const argv = resolvePresetArgv('php-fpm', s.argv, s.env.PATH ?? '', s.cwd);
+    if (!isPresetProgram('php-fpm', argv[0] ?? '')) continue;
+    const t = fpmTestInvocation({ argv, cwd: s.cwd, env: s.env });
+    if (t) startConfigTest(t);
+  }
 }
 
 function readyServed(s: ServicePlan): Served | undefined {

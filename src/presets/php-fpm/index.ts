@@ -6,6 +6,7 @@ import type { ServicePlan } from '../../types.js';
 import { findOnPath } from '../binary.js';
 import { captureCommand } from '../../process/capture.js';
 import { runConfigTest, type Runner } from '../config-test.js';
+import type { TestInvocation } from '../early.js';
 import { readFpmArgs, type FpmArgs } from '../command-args.js';
 import { formatEndpoint, parseFpmListen, type Endpoint } from '../endpoint.js';
 import { fpmSeconds, parseFpmConfig, poolPrefix, winning, type FpmConfig, type FpmPool } from './config.js';
@@ -61,10 +62,11 @@ export async function readPhpFpm(service: ServicePlan, opts: { signal?: AbortSig
   const args = readFpmArgs(rest);
   const out: FpmInspection = { args, tested: false, daemonize: { value: 'yes' }, processControlTimeout: { value: '0' }, problems: [], warnings: [] };
   // not found / not executable: preflight's command check already says so
-  const bin = findOnPath(cmd!, service.env.PATH ?? '', service.cwd);
-  if (!bin) return out;
+  const invocation = fpmTestInvocation(service);
+  if (!invocation) return out;
+  const bin = invocation.argv[0]!;
   const runOpts = { cwd: service.cwd, env: service.env, timeoutMs: TIMEOUT_MS, signal: opts.signal };
-  const test = await runConfigTest([bin, ...args.testArgs], runOpts, opts.run);
+  const test = await runConfigTest(invocation.argv, runOpts, opts.run);
   if (test.spawnError) return out;
   const command = showCommand([cmd!, ...args.testArgs]);
   if (test.exitCode !== 0) {
@@ -102,6 +104,13 @@ export async function readPhpFpm(service: ServicePlan, opts: { signal?: AbortSig
   out.daemonize = globalSetting(dump, parsed, 'daemonize', 'yes', (v) => (v === '1' ? 'yes' : v === '' ? 'no' : v));
   out.processControlTimeout = globalSetting(dump, parsed, 'process_control_timeout', '0', (v) => String(fpmSeconds(v) ?? v));
   return out;
+}
+
+/** `php-fpm -tt` with the service's own options, as the preflight runs it; undefined when the binary is not on PATH. */
+export function fpmTestInvocation(service: Pick<ServicePlan, 'argv' | 'cwd' | 'env'>): TestInvocation | undefined {
+  const [cmd, ...rest] = service.argv;
+  const bin = cmd === undefined ? undefined : findOnPath(cmd, service.env.PATH ?? '', service.cwd);
+  return bin === undefined ? undefined : { argv: [bin, ...readFpmArgs(rest).testArgs], cwd: service.cwd, env: service.env, timeoutMs: TIMEOUT_MS };
 }
 
 /** php-fpm -h: "Specify alternative prefix path … (default: /usr)." */
