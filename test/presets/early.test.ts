@@ -56,7 +56,8 @@ async function checkOnce(yaml: string): Promise<{ early: number; runs: number; p
 
 describe("php-fpm -tt started before the config is validated", () => {
   it.each([
-    ['the preset’s own command', `services:\n  fpm:\n    preset: php-fpm\n    command: [php-fpm, -F, -y, ${t.dir}/php-fpm.conf]\n`],
+    ['no command: the preset’s', `services:\n  fpm:\n    preset: php-fpm\n`],
+    ['the command written out', `services:\n  fpm:\n    preset: php-fpm\n    command: [php-fpm, -F, -y, ${t.dir}/php-fpm.conf]\n`],
     ['a command as one string, a relative cwd', `services:\n  fpm:\n    preset: php-fpm\n    cwd: .\n    command: php-fpm -F -y php-fpm.conf\n`],
     ['env at the top and on the service, numbers and booleans among it', `env:\n  PORT: 8080\n  DEBUG: true\nservices:\n  fpm:\n    preset: php-fpm\n    env: { WORKERS: 4, EMPTY: null }\n    command: [php-fpm, -F, -y, ${t.dir}/php-fpm.conf]\n  web:\n    command: [sleep, "1000"]\n`],
   ])('is taken by the preflight, so php-fpm runs once: %s', async (_what, yaml) => {
