@@ -11,6 +11,7 @@ import { preflight } from '../../src/preflight/index.js';
 import { pendingConfigTests, startConfigTest } from '../../src/presets/early.js';
 import type { Plan } from '../../src/types.js';
 import { runBerth, tempDir } from '../helpers/berth.js';
+import { waitUntil } from '../helpers/faults.js';
 
 const t = tempDir('berth-early-');
 afterAll(() => t.cleanup());
@@ -81,6 +82,7 @@ describe("php-fpm -tt started before the config is validated", () => {
   it('a run started early that the preflight does not take is killed, and waited for, when the preflight ends', async () => {
     startConfigTest({ argv: [join(bin, 'php-fpm'), '-tt', '-y', 'elsewhere.conf'], cwd: t.dir, env: { ...env, FAKE_FPM_SLEEP: '30' }, timeoutMs: 60_000 });
     expect(pendingConfigTests()).toBe(1);
+    await waitUntil(() => ttRuns() === 1, 'the early -tt running (its line in runs.log)');
     const file = t.write('plain.yaml', 'services:\n  web:\n    command: [sleep, "1000"]\n');
     const plan = await loadPlan(parseArgs(['check', '-c', file]), env, io, { early: true });
     if (typeof plan === 'number') throw new Error('refused');
