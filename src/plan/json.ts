@@ -1,5 +1,6 @@
 // `berth plan --json`: the plan as data, without any env value or secret.
-import type { Plan, ProcessPlan, ServicePlan } from '../types.js';
+import type { Plan, Probe, ProcessPlan, ServicePlan } from '../types.js';
+import { shownUrl } from '../readiness/probes/describe.js';
 import { dependencyLevels } from './levels.js';
 import { maskQuoted } from '../output/relay/mask.js';
 
@@ -13,7 +14,13 @@ function processJson<P extends ProcessPlan>(p: P, mask: (s: string) => string) {
 
 function serviceJson({ presetInputs: _digest, ...s }: ServicePlan, mask: (s: string) => string) {
   const dirs = s.dirs.map((d) => ({ ...d, ...(d.mode !== undefined && { mode: `0${d.mode.toString(8)}` }) })); // as chmod writes it
-  return { ...processJson(s, mask), dirs };
+  const shown = (p: Probe | undefined) => (p?.kind === 'http' ? { ...p, url: shownUrl(p.url) } : p); // no password of a URL
+  return {
+    ...processJson(s, mask),
+    dirs,
+    ...(s.ready && { ready: shown(s.ready) }),
+    ...(s.liveness?.probe && { liveness: { ...s.liveness, probe: shown(s.liveness.probe) } }),
+  };
 }
 
 export function planToJson(plan: Plan) {

@@ -9,6 +9,7 @@ import { runCheckCommand } from '../process/capture.js';
 import { connectOnce } from './probes/connect.js';
 import { fastcgiGet, parseFcgiAddress } from './probes/fastcgi-client.js';
 import { getStatus, statusMatches } from './probes/http.js';
+import { shownUrl } from './probes/describe.js';
 import { compileLogRegex } from './probes/log.js';
 import { recordObservation } from './probes/observed.js';
 import { addressServes, isLocalHost } from './probes/tcp.js';
@@ -83,8 +84,8 @@ export function makeCheck(probe: Probe, ctx: CheckContext): Check {
       return {
         async run(timeoutMs, signal) {
           const r = await getStatus(url, timeoutMs, signal, 'berth-liveness');
-          if ('status' in r) return statusMatches(r.status, probe.status) ? pass : failed(probe, `GET ${probe.url} answered ${r.status}`);
-          return failed(probe, `GET ${probe.url} failed: ${r.code === 'ABORT_ERR' ? `no answer within ${timeoutMs}ms` : r.code}`);
+          if ('status' in r) return statusMatches(r.status, probe.status) ? pass : failed(probe, `GET ${shownUrl(probe.url)} answered ${r.status}`);
+          return failed(probe, `GET ${shownUrl(probe.url)} failed: ${r.code === 'ABORT_ERR' ? `no answer within ${timeoutMs}ms` : r.code}`);
         },
         close: none,
       };

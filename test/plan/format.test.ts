@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +93,21 @@ describe('berth plan', () => {
     expect(formatPlan(p)).toContain('ready     exec: check ***, within 60s');
     expect(formatPlan(p)).not.toContain('hunter2');
     expect(JSON.stringify(planToJson(p).services[0]!.argv)).toBe('["psql","--password=***"]');
+  });
+
+  it("an http probe's password is *** in the text and in --json; the probe itself keeps it", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'berth-format-'));
+    const file = path.join(dir, 'berth.yaml');
+    writeFileSync(file, 'services:\n  api:\n    command: [node, api.js]\n    ready: http://probe:hunter2-pw@127.0.0.1:8080/health\n    liveness: { probe: "http://probe:hunter2-pw@127.0.0.1:8080/live" }\n');
+    const p = buildPlan(loadConfig(file, ENV, { cwd: dir }), { baseDir: dir, env: ENV, uid: 0 });
+    expect(formatPlan(p)).toContain('http://probe:***@127.0.0.1:8080/health');
+    expect(formatPlan(p)).not.toContain('hunter2');
+    const json = planToJson(p).services[0]!;
+    expect(json.ready).toEqual({ kind: 'http', url: 'http://probe:***@127.0.0.1:8080/health' });
+    expect(json.liveness?.probe).toEqual({ kind: 'http', url: 'http://probe:***@127.0.0.1:8080/live' });
+    expect(JSON.stringify(json)).not.toContain('hunter2');
+    expect(p.services[0]!.ready).toEqual({ kind: 'http', url: 'http://probe:hunter2-pw@127.0.0.1:8080/health' });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('says when there are no services and no config', () => {

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitReady } from '../../src/readiness/probes/index.js';
+import { describeProbe, waitReady } from '../../src/readiness/probes/index.js';
 import { lastObservation } from '../../src/readiness/probes/observed.js';
 import { finalStatus } from '../../src/readiness/probes/http-status.js';
 import type { Probe } from '../../src/types.js';
@@ -165,6 +165,16 @@ describe('http probe on a raw socket: what Node\'s client did, kept', () => {
     const s = await rawServer('HTTP/1.1 200 OK\r\n\r\n');
     await ready({ kind: 'http', url: `http://probe:p%40ss%3Aw@127.0.0.1:${s.port}/` }, process.pid);
     expect(s.asked[0]).toContain(`\r\nAuthorization: Basic ${Buffer.from('probe:p@ss:w').toString('base64')}\r\n`);
+    await s.close();
+  });
+
+  it("never shows the URL's password: not in what it saw, not in the probe as described", async () => {
+    const s = await rawServer('HTTP/1.1 503 Service Unavailable\r\n\r\n');
+    const probe: Probe = { kind: 'http', url: `http://probe:hunter2-pw@127.0.0.1:${s.port}/health` };
+    expect(await stillWaitingAfter((signal) => waitReady(probe, context(process.pid, signal)), 300)).toBe(true);
+    expect(lastObservation(probe)).toBe(`GET http://probe:***@127.0.0.1:${s.port}/health answered 503`);
+    expect(describeProbe(probe)).toBe(`http://probe:***@127.0.0.1:${s.port}/health`);
+    expect(s.asked[0]).toContain(`Authorization: Basic ${Buffer.from('probe:hunter2-pw').toString('base64')}`);
     await s.close();
   });
 

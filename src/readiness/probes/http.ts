@@ -4,6 +4,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Probe } from '../../types.js';
 import { plainHttpStatus, type HttpOutcome } from './http-status.js';
 import { connectOutcome } from './connect.js';
+import { shownUrl } from './describe.js';
 import type { ProbeContext } from './context.js';
 import { recordObservation } from './observed.js';
 import { retryUntilReady } from './retry.js';
@@ -16,7 +17,8 @@ export function waitHttp(probe: Extract<Probe, { kind: 'http' }>, ctx: ProbeCont
     const r = await getStatus(url, ATTEMPT_TIMEOUT_MS, ctx.signal, 'berth-ready-probe');
     if ('status' in r && statusMatches(r.status, probe.status)) return 'ready';
     if (ctx.signal.aborted) return 'busy';
-    recordObservation(probe, 'status' in r ? `GET ${probe.url} answered ${r.status}` : `GET ${probe.url} failed: ${r.code}`);
+    const shown = shownUrl(probe.url);
+    recordObservation(probe, 'status' in r ? `GET ${shown} answered ${r.status}` : `GET ${shown} failed: ${r.code}`);
     return 'status' in r ? 'busy' : connectOutcome(r.code);
   }, { signal: ctx.signal });
 }

@@ -6,6 +6,7 @@ import { realSocketPath, unixListeners } from '../../os/net.js';
 import { listeningSockets, whoListensOn } from '../../os/sockets.js';
 import { parseFcgiAddress } from './fastcgi-client.js';
 import { lastObservation } from './observed.js';
+import { shownUrl } from './describe.js';
 import { describeParent, ownerAndMode, pathState } from './path-state.js';
 import { addressServes, isLocalHost } from './tcp.js';
 
@@ -36,7 +37,7 @@ export function inspectTarget(probe: Probe, service: string, tree: Set<number>):
       const url = new URL(probe.url);
       const portNo = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
       const port = isLocalHost(unbracket(url.hostname)) ? portTarget(portNo, url.hostname, service, tree) : undefined;
-      const parts = [seen ?? `GET ${probe.url} never answered ${probe.status ?? '2xx'}`, port && !port.served ? port.summary : undefined];
+      const parts = [seen ?? `GET ${shownUrl(probe.url)} never answered ${probe.status ?? '2xx'}`, port && !port.served ? port.summary : undefined];
       return { summary: parts.filter(Boolean).join('; '), fields: { observed: seen, ...port?.fields }, wants: port?.wants };
     }
     case 'exec':
