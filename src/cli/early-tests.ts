@@ -1,42 +1,34 @@
 // The preflight's longest step started while the config is still being validated: php-fpm's
 // `php-fpm -tt` (about 50 ms, all of PHP loaded) overlaps zod, the plan and the supervisor's
-// set-up instead of following them. Read here from the YAML as the plan will read it (same
-// rules: plan/process.ts, plan/services.ts), for the plain shapes only: a php-fpm service whose
-// command, cwd and env are written out (or left to the preset), in a config without envFile,
-// secrets or dirs (dirs are made before the preflight, and -tt may need them), and no command
-// or --cwd on berth's own command line. The preflight takes the result only for the very same
-// command, directory and environment (presets/early.ts); anything else, it runs as before.
+// set-up instead of following them. Read here from the YAML as the plan will read it (the
+// rules of plan/process.ts and plan/services.ts, the schema's own parsers of command and env),
+// for the plain shapes only: a php-fpm service whose command, cwd and env are written out (or
+// left to the preset), in a config without envFile, secrets or dirs (dirs are made before the
+// preflight, and -tt may need them), and no command or --cwd on berth's own command line.
+// The preflight takes the result only for the very same command, directory and environment
+// (presets/early.ts); anything else, it runs as before.
 import path from 'node:path';
 import type { Env } from '../types.js';
 import { mergeEnv } from '../plan/env.js';
 import { presetArgv } from '../plan/preset-command.js';
 import { toArgv } from '../plan/process.js';
 import { startPresetTestsEarly } from '../presets/index.js';
+import { command as commandField, envValue, ENV_KEY } from '../config/values.js';
 
 type Obj = Record<string, unknown>;
 const isMap = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const SCALAR = new Set(['string', 'number', 'boolean']);
-const ENV_KEY = /^(?!__proto__$)[^=\0]+$/;
 
-/** `env:` as the schema reads it (values.ts envMap); undefined when absent, null when it will not pass as written */
+/** `env:` as the schema reads it (its own name rule and value parser); undefined when absent, null when it will not pass */
 function envOf(v: unknown): Record<string, string> | undefined | null {
   if (v === undefined) return undefined;
   if (!isMap(v)) return null;
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) {
-    if (!ENV_KEY.test(k)) return null;
-    if (x === null) out[k] = '';
-    else if (SCALAR.has(typeof x)) out[k] = String(x);
-    else return null;
+    const r = envValue.parse(x);
+    if (!ENV_KEY.test(k) || !r.ok) return null;
+    out[k] = r.value;
   }
   return out;
-}
-
-/** `command:` as the schema reads it (values.ts command); null when it will not pass */
-function commandOf(v: unknown): string | string[] | null {
-  if (typeof v === 'string') return v.trim() === '' ? null : v;
-  if (Array.isArray(v) && v.length > 0 && v.every((a) => SCALAR.has(typeof a))) return v.map(String);
-  return null;
 }
 
 export interface EarlyContext {
@@ -59,10 +51,10 @@ export function startConfigTestsEarly(raw: unknown, ctx: EarlyContext): void {
     for (const s of services as Obj[]) {
       if (s.preset !== 'php-fpm' || s.shell === true) continue;
       const own = envOf(s.env);
-      const command = s.command === undefined ? undefined : commandOf(s.command);
-      if (own === null || command === null || (s.cwd !== undefined && typeof s.cwd !== 'string')) continue;
+      const command = s.command === undefined ? undefined : commandField.parse(s.command);
+      if (own === null || (command !== undefined && !command.ok) || (s.cwd !== undefined && typeof s.cwd !== 'string')) continue;
       const { env } = mergeEnv({ inherited: ctx.env, top, own });
-      const argv = command === undefined ? presetArgv('php-fpm', env.PATH) : toArgv(command, false);
+      const argv = command === undefined ? presetArgv('php-fpm', env.PATH) : toArgv(command.value, false);
       const cwd = s.cwd === undefined ? ctx.cwd : path.resolve(ctx.dir, s.cwd as string);
       early.push({ preset: 'php-fpm' as const, argv, cwd, env });
     }

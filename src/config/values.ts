@@ -28,14 +28,17 @@ export const pathList = (what: string) =>
 // __proto__ is a name no JavaScript object can hold as data: refused, never silently dropped
 export const ENV_NAME = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$/;
 
-const envValue = field({ type: ['string', 'number', 'boolean', 'null'] }, (v) =>
+/** an `env:` name: not empty, no `=` or NUL, not __proto__ */
+export const ENV_KEY = /^(?!__proto__$)[^=\0]+$/;
+
+export const envValue = field({ type: ['string', 'number', 'boolean', 'null'] }, (v) =>
   typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? ok(String(v)) : v === null ? ok('') : fail(expected('a string, a number or true/false', v)),
 );
 
 /** `env:`, built with zod by schema.ts (no module holds a zod object: vendor.ts) */
 export const envMap = (zod: typeof z) =>
   zod.record(
-    zod.string().regex(/^(?!__proto__$)[^=\0]+$/, { error: (i) => `${quote(String(i.input))} cannot be an environment variable name (it is empty, holds "=", or is __proto__)` }),
+    zod.string().regex(ENV_KEY, { error: (i) => `${quote(String(i.input))} cannot be an environment variable name (it is empty, holds "=", or is __proto__)` }),
     zodField(zod, envValue),
     { error: (i) => expected('a mapping of NAME: value', i.input) },
   );
