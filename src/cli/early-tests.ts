@@ -54,8 +54,8 @@ export function startConfigTestsEarly(raw: unknown, ctx: EarlyContext): void {
       const command = s.command === undefined ? undefined : commandField.parse(s.command);
       if (own === null || (command !== undefined && !command.ok) || (s.cwd !== undefined && typeof s.cwd !== 'string')) continue;
       const { env } = mergeEnv({ inherited: ctx.env, top, own });
-      const argv = command === undefined ? presetArgv('php-fpm', env.PATH) : toArgv(command.value, false);
       const cwd = s.cwd === undefined ? ctx.cwd : path.resolve(ctx.dir, s.cwd as string);
+      const argv = command === undefined ? presetArgv('php-fpm', env.PATH, cwd) : toArgv(command.value, false);
       early.push({ preset: 'php-fpm' as const, argv, cwd, env });
     }
     startPresetTestsEarly(early);

@@ -1,8 +1,10 @@
-// Layer plan: config + command line → the Plan every other part runs from. Pure: reads no
-// file, starts nothing. May import config, readiness/probes/describe (text only), output
-// (masking), control (socket path), types and errors.
-// Config + command line → the Plan every other part runs from. Pure: reads no file
-// (the config module did), starts nothing; the same inputs give the same plan.
+// Layer plan: config + command line → the Plan every other part runs from. Pure but for one
+// lookup: reads no file except the PATH directories where the php-fpm preset's program is
+// found (os/path-search.ts; tests replace it), starts nothing. May import config,
+// os/path-search, readiness/probes/describe (text only), output (masking), control (socket
+// path), types and errors.
+// Config + command line → the Plan every other part runs from: it reads no file (the config
+// module did) but that PATH lookup, starts nothing; the same inputs give the same plan.
 import path from 'node:path';
 import type { Env, Plan } from '../types.js';
 import type { LoadedConfig } from '../config/load.js';

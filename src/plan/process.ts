@@ -42,8 +42,13 @@ export interface ProcessInput {
   keyPath?: KeyPath;
 }
 
+/** where a process runs: berth's own directory, or what it wrote, against the config's directory */
+export function processCwd(ctx: PlanContext, cwd: string | undefined): string {
+  return cwd === undefined ? ctx.cwd : path.resolve(ctx.dir, cwd);
+}
+
 export function processPlan(ctx: PlanContext, p: ProcessInput): ProcessPlan {
-  const cwd = p.cwd === undefined ? ctx.cwd : path.resolve(ctx.dir, p.cwd);
+  const cwd = processCwd(ctx, p.cwd);
   const { env, envKeys } = mergeEnv({
     inherited: ctx.env,
     envFile: ctx.loaded?.envFileVars,

@@ -11,7 +11,7 @@ import { oneOf } from '../config/describe.js';
 import { DEFAULTS } from './defaults.js';
 import { FORWARDED_SIGNALS } from '../config/constants.js';
 import { presetArgv, presetStopSignal, type FindProgram } from './preset-command.js';
-import { nameFromProgram, processPlan, resolveProbe, toArgv, type PlanContext } from './process.js';
+import { nameFromProgram, processCwd, processPlan, resolveProbe, toArgv, type PlanContext } from './process.js';
 import { planLiveness } from './liveness.js';
 import { serviceFlags, type ParsedOverrides, type PlanOverrides } from './overrides.js';
 
@@ -43,11 +43,11 @@ function planService(ctx: PlanContext, name: string, s: ServiceConfig, main: boo
   const replaced = main && inputs.cmdArgs !== undefined && inputs.cmdArgs.length > 0;
   const shell = !replaced && s.shell === true; // the command after berth is an argv, as Docker's CMD
   const pathEnv = { ...ctx.env, ...ctx.loaded?.envFileVars, ...ctx.loaded?.config.env, ...s.env }.PATH; // the child's PATH
-  const argv = replaced ? inputs.cmdArgs! : s.command !== undefined ? toArgv(s.command, shell) : s.preset ? presetArgv(s.preset, pathEnv, inputs.findPhpFpm) : undefined;
+  const f = main ? inputs.flags : { waitFor: [] };
+  const argv = replaced ? inputs.cmdArgs! : s.command !== undefined ? toArgv(s.command, shell) : s.preset ? presetArgv(s.preset, pathEnv, processCwd(ctx, f.cwd ?? s.cwd), inputs.findPhpFpm) : undefined;
   if (argv === undefined) {
     return { ...ctx.loaded?.where(keyPath), path: `services.${name}`, message: 'no command; give it a command, a preset, or pass the command after berth' };
   }
-  const f = main ? inputs.flags : { waitFor: [] };
   const base = processPlan(ctx, { name, argv, shell, cwd: f.cwd ?? s.cwd, env: s.env, user: s.user, requires: s.requires, keyPath: written ? keyPath : undefined });
   const ready = f.ready ? resolveProbe(f.ready, ctx.cwd) : s.ready ? resolveProbe(s.ready, ctx.dir) : undefined;
   const plan: ServicePlan = {

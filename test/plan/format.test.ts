@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { buildPlan, findPhpFpm, formatPlan, planToJson } from '../../src/plan/index.js';
+import { resolvePresetArgv } from '../../src/presets/binary.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/config');
 const ENV = { PATH: '/usr/bin', POSTGRES_PASSWORD: 'pw-s3cret', HOME: '/root' };
@@ -130,10 +131,29 @@ describe('findPhpFpm', () => {
     const versioned = bin(['php-fpm7.4', 'php-fpm8.2', 'php-fpm8.10', 'php-fpm-helper']);
     const plain = bin(['php-fpm', 'php-fpm8.3']);
     const empty = bin([]);
-    expect(findPhpFpm([empty, versioned, plain].join(':'))).toBe('php-fpm8.10');
-    expect(findPhpFpm([plain, versioned].join(':'))).toBe('php-fpm');
-    expect(findPhpFpm([empty, path.join(empty, 'missing')].join(':'))).toBeUndefined();
-    expect(findPhpFpm(undefined)).toBeUndefined();
+    expect(findPhpFpm([empty, versioned, plain].join(':'), '/')).toBe('php-fpm8.10');
+    expect(findPhpFpm([plain, versioned].join(':'), '/')).toBe('php-fpm');
+    expect(findPhpFpm([empty, path.join(empty, 'missing')].join(':'), '/')).toBeUndefined();
+    expect(findPhpFpm(undefined, '/')).toBeUndefined();
+  });
+
+  it('names the program the preflight checks: one rule, and only an executable counts', () => {
+    const older = bin(['php-fpm7.4']);
+    const newer = bin(['php-fpm8.2']);
+    const notRunnable = bin([]);
+    writeFileSync(path.join(notRunnable, 'php-fpm9.0'), '', { mode: 0o644 });
+    for (const PATH of [[older, newer].join(':'), [notRunnable, newer].join(':')]) {
+      const planned = findPhpFpm(PATH, '/');
+      expect(resolvePresetArgv('php-fpm', ['php-fpm', '-F'], PATH, '/')).toEqual([planned, '-F']);
+    }
+    expect(findPhpFpm([older, newer].join(':'), '/')).toBe('php-fpm7.4'); // PATH's order, as execvp
+    expect(findPhpFpm([notRunnable, newer].join(':'), '/')).toBe('php-fpm8.2');
+  });
+
+  it('resolves a relative PATH directory against the service cwd, as the child will', () => {
+    const dir = bin(['php-fpm8.3']);
+    expect(findPhpFpm('.', dir)).toBe('php-fpm8.3');
+    expect(findPhpFpm('.', path.dirname(dir))).toBeUndefined();
   });
 
   it('is what the php-fpm preset runs', () => {

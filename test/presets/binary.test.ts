@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findVersionedPhpFpm, isPresetProgram, resolvePresetArgv } from '../../src/presets/binary.js';
+import { isPresetProgram, resolvePresetArgv } from '../../src/presets/binary.js';
+import { findPhpFpmProgram } from '../../src/os/path-search.js';
 import { readFpmArgs, readNginxArgs } from '../../src/presets/command-args.js';
 import { fillPresetDefaults } from '../../src/presets/index.js';
 import type { ServicePlan } from '../../src/types.js';
@@ -26,7 +27,43 @@ describe('finding php-fpm on the PATH', () => {
   const path = `${join(root, 'a')}:${join(root, 'b')}`;
 
   it('takes the highest php-fpmX.Y, comparing versions as numbers', () => {
-    expect(findVersionedPhpFpm(path, '/')).toBe(join(root, 'a/php-fpm8.10'));
+    expect(findPhpFpmProgram(path, '/')).toBe(join(root, 'a/php-fpm8.10'));
+  });
+
+  it('takes the first PATH directory that has one, as execvp would, and php-fpm itself before php-fpmX.Y', () => {
+    expect(findPhpFpmProgram(`${join(root, 'b')}:${join(root, 'a')}`, '/')).toBe(join(root, 'b/php-fpm8.2'));
+    program('d', 'php-fpm8.4');
+    program('d', 'php-fpm');
+    expect(findPhpFpmProgram(`${join(root, 'd')}:${path}`, '/')).toBe(join(root, 'd/php-fpm'));
+  });
+
+  it("finds Alpine's php-fpm82 as the plan always did", () => {
+    program('alpine', 'php-fpm81');
+    program('alpine', 'php-fpm82');
+    expect(findPhpFpmProgram(join(root, 'alpine'), '/')).toBe(join(root, 'alpine/php-fpm82'));
+    expect(resolvePresetArgv('php-fpm', ['php-fpm', '-F'], join(root, 'alpine'), '/')).toEqual(['php-fpm82', '-F']);
+  });
+
+  it('sees a php-fpm installed, or removed, after it first looked', () => {
+    const dir = join(root, 'later');
+    mkdirSync(dir);
+    const PATH = `${dir}:${join(root, 'b')}`;
+    expect(findPhpFpmProgram(PATH, '/')).toBe(join(root, 'b/php-fpm8.2'));
+    program('later', 'php-fpm8.3');
+    expect(findPhpFpmProgram(PATH, '/')).toBe(join(dir, 'php-fpm8.3'));
+    renameSync(join(dir, 'php-fpm8.3'), join(dir, 'php-fpm8.1'));
+    expect(findPhpFpmProgram(PATH, '/')).toBe(join(dir, 'php-fpm8.1'));
+    rmSync(join(dir, 'php-fpm8.1'));
+    expect(findPhpFpmProgram(PATH, '/')).toBe(join(root, 'b/php-fpm8.2'));
+  });
+
+  it('takes a directory PATH names twice (a link; /bin and /usr/bin since /usr was merged) under the name PATH gives first', () => {
+    symlinkSync(join(root, 'b'), join(root, 'b-again'));
+    const PATH = `${join(root, 'b-again')}:${join(root, 'b')}`;
+    expect(findPhpFpmProgram(PATH, '/')).toBe(join(root, 'b-again/php-fpm8.2')); // the name PATH gave first
+    chmodSync(join(root, 'b/php-fpm8.2'), 0o644);
+    expect(findPhpFpmProgram(`${PATH}:${join(root, 'a')}`, '/')).toBe(join(root, 'a/php-fpm8.10'));
+    chmodSync(join(root, 'b/php-fpm8.2'), 0o755);
   });
 
   it('replaces a bare php-fpm only when it is not on the PATH', () => {

@@ -4,13 +4,13 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOnPath, findVersionedPhpFpm } from '../../src/presets/binary.js';
+import { findOnPath, findPhpFpmProgram } from '../../src/os/path-search.js';
 import { inspectPresets } from '../../src/presets/index.js';
 import type { ServicePlan } from '../../src/types.js';
 import { copyExample, service, servicesOf, writeTree, type ExampleCopy } from '../fixtures/presets/example.js';
 
 const PATH = process.env.PATH ?? '';
-const fpmBin = findOnPath('php-fpm', PATH, '/') ?? findVersionedPhpFpm(PATH, '/');
+const fpmBin = findOnPath('php-fpm', PATH, '/') ?? findPhpFpmProgram(PATH, '/');
 const missing = [fpmBin ? '' : 'php-fpm (or php-fpmX.Y)', findOnPath('nginx', PATH, '/') ? '' : 'nginx'].filter(Boolean);
 const skipped = missing.length > 0 ? ` — SKIPPED: ${missing.join(' and ')} not on PATH (apt-get install php8.2-fpm nginx-light)` : '';
 

@@ -5,7 +5,7 @@ import { createServer, connect, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureCommand } from '../../src/process/capture.js';
-import { findOnPath } from '../../src/presets/binary.js';
+import { findOnPath } from '../../src/os/path-search.js';
 import { inspectPresets } from '../../src/presets/index.js';
 import { nginxAddresses } from '../../src/presets/nginx/hold.js';
 import { holdAddresses } from '../../src/os/port-hold.js';

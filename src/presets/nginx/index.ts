@@ -3,7 +3,7 @@
 // targets it passes requests to and the addresses it listens on.
 import { resolve } from 'node:path';
 import type { ServicePlan } from '../../types.js';
-import { findOnPath } from '../binary.js';
+import { findOnPath } from '../../os/path-search.js';
 import { readNginxArgs } from '../command-args.js';
 import { formatEndpoint, probeEndpoint, serves, isLocal } from '../endpoint.js';
 import { at, joinAnd, showCommand, type PresetProblem, type PresetWarning } from '../findings.js';

@@ -3,7 +3,7 @@
 // files says which file and line set it. -tt is the truth for the value, berth's for the origin.
 import { dirname, resolve } from 'node:path';
 import type { ServicePlan } from '../../types.js';
-import { findOnPath } from '../binary.js';
+import { findOnPath } from '../../os/path-search.js';
 import { captureCommand } from '../../process/capture.js';
 import { runConfigTest, type Runner } from '../config-test.js';
 import type { TestInvocation } from '../early.js';
