@@ -1,13 +1,13 @@
 // What a user sees for a config that is wrong: one line per problem, file:line:col,
 // key path, what was found and what was expected. Never a stack trace.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 function problemsOf(text: string, env: Record<string, string> = {}, name = 'berth.yaml'): string[] {
-  const dir = mkdtempSync(path.join(tmpdir(), 'berth-bad-'));
+  const dir = scratchDir('berth-bad-');
   writeFileSync(path.join(dir, name), text);
   try {
     loadConfig(path.join(dir, name), env, { cwd: dir });
@@ -100,7 +100,7 @@ describe('a bad config says what, where and what was expected', () => {
   it('has a table of at least 30 cases', () => expect(table.length).toBeGreaterThanOrEqual(30));
 
   it.each(table)('%s', (_name, text, expected) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'berth-bad-'));
+    const dir = scratchDir('berth-bad-');
     writeFileSync(path.join(dir, 'berth.yaml'), text);
     let lines: string[] = [];
     try {
@@ -140,7 +140,7 @@ describe('a bad config says what, where and what was expected', () => {
   });
 
   it('a file outside the working directory is shown by its absolute path', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'berth-bad-'));
+    const dir = scratchDir('berth-bad-');
     const file = path.join(dir, 'berth.yaml');
     writeFileSync(file, 'foo: 1');
     try {

@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseEnvFile } from '../../src/config/index.js';
 
@@ -56,7 +56,7 @@ describe('env files', () => {
   });
 
   it('loads relative to the config file, later files winning, and points at the env file line', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'berth-envfile-'));
+    const dir = scratchDir('berth-envfile-');
     writeFileSync(path.join(dir, 'a.env'), 'A=from-a\nB=from-a\n');
     writeFileSync(path.join(dir, 'b.env'), 'B=from-b\n');
     writeFileSync(path.join(dir, 'berth.yaml'), 'envFile: [a.env, b.env]\n');

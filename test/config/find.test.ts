@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, findConfigFile } from '../../src/config/index.js';
 
-const fresh = () => mkdtempSync(path.join(tmpdir(), 'berth-find-'));
+const fresh = () => scratchDir('berth-find-');
 const none = '/nonexistent/berth.yaml';
 
 function errorOf(f: () => unknown): string {

@@ -1,9 +1,9 @@
 // `berth schema` must agree with the loader: a tiny JSON Schema checker (only the
 // keywords the generated schema uses; any other keyword fails the test) runs both
 // over the same table of files.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configJsonSchema, loadConfig } from '../../src/config/index.js';
@@ -65,7 +65,7 @@ const DESIGN = readFileSync(path.join(import.meta.dirname, '../fixtures/config/d
 const svc = (lines: string) => `services:\n  app:\n    command: yarn start\n${lines}`;
 
 function loads(text: string): boolean {
-  const dir = mkdtempSync(path.join(tmpdir(), 'berth-schema-'));
+  const dir = scratchDir('berth-schema-');
   writeFileSync(path.join(dir, 'berth.yaml'), text);
   writeFileSync(path.join(dir, '.env'), '');
   try {

@@ -1,13 +1,13 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/config');
 
 function write(text: string | Buffer, name = 'berth.yaml'): { dir: string; file: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'berth-load-'));
+  const dir = scratchDir('berth-load-');
   writeFileSync(path.join(dir, name), text);
   return { dir, file: path.join(dir, name) };
 }
@@ -165,7 +165,7 @@ describe('a file that is no config at all', () => {
   ])('%j', (text, message) => expect(problems(text)).toBe(message));
 
   it('a missing or unreadable file says why', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'berth-load-'));
+    const dir = scratchDir('berth-load-');
     const attempt = (file: string) => {
       try {
         loadConfig(file, {}, { cwd: dir });

@@ -1,10 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, readSecret } from '../../src/config/index.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'berth-secrets-'));
+const dir = scratchDir('berth-secrets-');
 writeFileSync(path.join(dir, 'pg'), 'hunter2\n');
 writeFileSync(path.join(dir, 'berth.yaml'), 'secrets: [PG_PASS]\n');
 

@@ -1,11 +1,12 @@
 // Run the built berth as a user would, and read its output as parsed lines.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, afterEach } from 'vitest';
-import { chownSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { afterEach } from 'vitest';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processStat } from '../../src/os/proc.js';
+import { scratchDir } from './scratch.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BERTH = join(ROOT, 'bin/berth.js');
@@ -22,10 +23,9 @@ export const NODE = process.execPath;
 let nodeDir: string | undefined;
 /** PATH with this node on it as `node`, for services that are Node apps themselves */
 export function withNode(path = process.env.PATH ?? ''): string {
-  if (!nodeDir) {
-    nodeDir = mkdtempSync(join(tmpdir(), 'berth-node-'));
+  if (!nodeDir || !existsSync(nodeDir)) {
+    nodeDir = scratchDir('berth-node-'); // removed when the test file ends
     symlinkSync(process.execPath, join(nodeDir, 'node'));
-    process.once('exit', () => rmSync(nodeDir!, { recursive: true, force: true }));
   }
   return `${nodeDir}:${path}`;
 }
@@ -98,11 +98,7 @@ afterEach(async () => {
 let readyDir: string | undefined;
 let readyCount = 0;
 function ownReadyFile(): string {
-  if (readyDir === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'berth-ready-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    readyDir = dir;
-  }
+  if (readyDir === undefined || !existsSync(readyDir)) readyDir = scratchDir('berth-ready-'); // removed when the test file ends
   return join(readyDir, `ready-${++readyCount}`);
 }
 
@@ -216,13 +212,10 @@ export function startBerth(args: string[], opts: StartOptions = {}): Berth {
  * socket in one of the test runner's (0700), and berth refuses a directory another user owns.
  */
 function ownControlSocket(owner?: { uid: number; gid: number }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-ctl-'));
-  controlDirs.push(dir);
+  const dir = scratchDir('berth-ctl-');
   if (owner) chownSync(dir, owner.uid, owner.gid);
   return join(dir, 'control.sock');
 }
-const controlDirs: string[] = [];
-afterAll(() => controlDirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** the uid and gid a wrap like ['setpriv', '--reuid=N', '--regid=M', …] runs berth as */
 function switchedTo(wrap: string[] | undefined): { uid: number; gid: number } | undefined {

@@ -1,14 +1,14 @@
 // Bad input for replicas and jobs: what a user sees, with file:line:col of the key.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 import { buildPlan } from '../../src/plan/index.js';
 import { parseSchedule } from '../../src/config/schedule.js';
 
 function load(text: string, env: Record<string, string> = {}) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'berth-jobs-'));
+  const dir = scratchDir('berth-jobs-');
   writeFileSync(path.join(dir, 'berth.yaml'), text);
   return { dir, loaded: () => loadConfig(path.join(dir, 'berth.yaml'), env, { cwd: dir }) };
 }

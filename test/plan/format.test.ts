@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { buildPlan, findPhpFpm, formatPlan, planToJson } from '../../src/plan/index.js';
@@ -86,7 +86,7 @@ describe('berth plan', () => {
   });
 
   it('a secret that found its way into an argv is shown as ***', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'berth-format-'));
+    const dir = scratchDir('berth-format-');
     writeFileSync(path.join(dir, 'berth.yaml'), 'secrets: [PG]\nservices:\n  app:\n    command: psql --password=${PG}\n    ready: { exec: "check ${PG}" }');
     const env = { PG: 'hunter2' };
     const p = buildPlan(loadConfig(path.join(dir, 'berth.yaml'), env, { cwd: dir }), { baseDir: dir, env });
@@ -97,7 +97,7 @@ describe('berth plan', () => {
   });
 
   it("an http probe's password is *** in the text and in --json; the probe itself keeps it", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'berth-format-'));
+    const dir = scratchDir('berth-format-');
     const file = path.join(dir, 'berth.yaml');
     writeFileSync(file, 'services:\n  api:\n    command: [node, api.js]\n    ready: http://probe:hunter2-pw@127.0.0.1:8080/health\n    liveness: { probe: "http://probe:hunter2-pw@127.0.0.1:8080/live" }\n');
     const p = buildPlan(loadConfig(file, ENV, { cwd: dir }), { baseDir: dir, env: ENV, uid: 0 });
@@ -122,7 +122,7 @@ describe('berth plan', () => {
 
 describe('findPhpFpm', () => {
   const bin = (names: string[]) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'berth-php-'));
+    const dir = scratchDir('berth-php-');
     for (const n of names) writeFileSync(path.join(dir, n), '', { mode: 0o755 });
     return dir;
   };

@@ -1,6 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { scratchDir } from '../helpers/scratch.js';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadConfig, type LoadedConfig } from '../../src/config/index.js';
@@ -10,7 +11,7 @@ const ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/root' };
 const noPhp = () => undefined;
 
 function configIn(text: string, files: Record<string, string> = {}, env: Record<string, string> = ENV): LoadedConfig {
-  const dir = mkdtempSync(path.join(tmpdir(), 'berth-plan-'));
+  const dir = scratchDir('berth-plan-');
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
   writeFileSync(path.join(dir, 'berth.yaml'), text);
   return loadConfig(path.join(dir, 'berth.yaml'), env, { cwd: dir });
