@@ -7,11 +7,10 @@
 // preflight, and -tt may need them), and no command or --cwd on berth's own command line.
 // The preflight takes the result only for the very same command, directory and environment
 // (presets/early.ts); anything else, it runs as before.
-import path from 'node:path';
 import type { Env } from '../types.js';
 import { mergeEnv } from '../plan/env.js';
 import { presetArgv } from '../plan/preset-command.js';
-import { toArgv } from '../plan/process.js';
+import { processCwd, toArgv } from '../plan/process.js';
 import { startPresetTestsEarly } from '../presets/index.js';
 import { command as commandField, envValue, ENV_KEY } from '../config/values.js';
 
@@ -54,7 +53,7 @@ export function startConfigTestsEarly(raw: unknown, ctx: EarlyContext): void {
       const command = s.command === undefined ? undefined : commandField.parse(s.command);
       if (own === null || (command !== undefined && !command.ok) || (s.cwd !== undefined && typeof s.cwd !== 'string')) continue;
       const { env } = mergeEnv({ inherited: ctx.env, top, own });
-      const cwd = s.cwd === undefined ? ctx.cwd : path.resolve(ctx.dir, s.cwd as string);
+      const cwd = processCwd(ctx, s.cwd as string | undefined);
       const argv = command === undefined ? presetArgv('php-fpm', env.PATH, cwd) : toArgv(command.value, false);
       early.push({ preset: 'php-fpm' as const, argv, cwd, env });
     }

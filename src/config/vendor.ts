@@ -6,7 +6,6 @@ import { createRequire } from 'node:module';
 import type * as Zod from 'zod';
 import type * as Yaml from 'yaml';
 
-
 export function requireZod(): typeof Zod {
   // the bundle turns require('zod') into its vendored file (a literal name, for esbuild to see);
   // where a module has no require, Node's own

@@ -81,11 +81,12 @@ export function makeCheck(probe: Probe, ctx: CheckContext): Check {
     }
     case 'http': {
       const url = new URL(probe.url);
+      const shown = shownUrl(probe.url); // once, not at every failed check
       return {
         async run(timeoutMs, signal) {
           const r = await getStatus(url, timeoutMs, signal, 'berth-liveness');
-          if ('status' in r) return statusMatches(r.status, probe.status) ? pass : failed(probe, `GET ${shownUrl(probe.url)} answered ${r.status}`);
-          return failed(probe, `GET ${shownUrl(probe.url)} failed: ${r.code === 'ABORT_ERR' ? `no answer within ${timeoutMs}ms` : r.code}`);
+          if ('status' in r) return statusMatches(r.status, probe.status) ? pass : failed(probe, `GET ${shown} answered ${r.status}`);
+          return failed(probe, `GET ${shown} failed: ${r.code === 'ABORT_ERR' ? `no answer within ${timeoutMs}ms` : r.code}`);
         },
         close: none,
       };

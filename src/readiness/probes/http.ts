@@ -13,11 +13,11 @@ const ATTEMPT_TIMEOUT_MS = 2000;
 
 export function waitHttp(probe: Extract<Probe, { kind: 'http' }>, ctx: ProbeContext): Promise<void> {
   const url = new URL(probe.url);
+  const shown = shownUrl(probe.url); // once, not at every attempt
   return retryUntilReady(async () => {
     const r = await getStatus(url, ATTEMPT_TIMEOUT_MS, ctx.signal, 'berth-ready-probe');
     if ('status' in r && statusMatches(r.status, probe.status)) return 'ready';
     if (ctx.signal.aborted) return 'busy';
-    const shown = shownUrl(probe.url);
     recordObservation(probe, 'status' in r ? `GET ${shown} answered ${r.status}` : `GET ${shown} failed: ${r.code}`);
     return 'status' in r ? 'busy' : connectOutcome(r.code);
   }, { signal: ctx.signal });
