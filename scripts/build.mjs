@@ -5,7 +5,9 @@
 //   neither parses it nor goes through Node's ESM loader, whose resolving and linking of a
 //   dozen split chunks cost more than berth's own work did.
 // - dist/vendor/*.js: what only some runs need, each its own file, required on first use:
-//   zod and yaml (a config file), wait-on (waitFor), croner (jobs).
+//   zod and yaml (a config file), wait-on (waitFor), croner (jobs). zod's file holds only the
+//   functions berth uses (src/config/zod-api.ts) and what they need: esbuild drops the rest
+//   of zod's ES modules, which are marked free of side effects.
 // - koffi stays in node_modules: it ships native binaries.
 //
 // After bundling, one start of berth fills the code cache with the functions a start runs.
@@ -94,16 +96,17 @@ await build({
 const installed = createRequire(join(root, 'package.json'));
 for (const name of VENDORED) {
   // node_modules older than package.json (npm ci not run yet): that package's feature fails with why, the rest builds
-  let contents = `module.exports = require(${JSON.stringify(name)});`;
+  let entry = name === 'zod' ? { entryPoints: [join(root, 'src/config/zod-api.ts')] } : { stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' } };
   try {
     installed.resolve(name);
   } catch {
     console.warn(`build: ${name} is not installed (run npm ci); what needs it will fail`);
-    contents = `throw new Error(${JSON.stringify(`${name} is not in this build of berth (npm ci was not run before npm run build)`)});`;
+    const contents = `throw new Error(${JSON.stringify(`${name} is not in this build of berth (npm ci was not run before npm run build)`)});`;
+    entry = { stdin: { contents, resolveDir: root, loader: 'js' } };
   }
   await build({
     ...common,
-    stdin: { contents, resolveDir: root, loader: 'js' },
+    ...entry,
     outfile: join(next, 'vendor', `${name}.js`),
     plugins: name === 'zod' ? [englishOnly] : [],
   });

@@ -2,7 +2,7 @@
 // Schema it accepts declared beside it; json-schema.ts puts that schema in place.
 // A field is plain data until schema.ts turns it into a zod schema (zodField), so that no
 // module holds a zod object (vendor.ts).
-import type { z } from 'zod';
+import type { Zod } from './vendor.js';
 import type { JsonSchema, Parsed } from './parsed.js';
 
 export { ok, fail, type JsonSchema, type Parsed } from './parsed.js';
@@ -19,7 +19,7 @@ export function field<T>(jsonSchema: JsonSchema, parse: (input: unknown) => Pars
 }
 
 /** The zod schema of a field, with zod from its caller (schema.ts) */
-export function zodField<T>(zod: typeof z, f: Field<T>) {
+export function zodField<T>(zod: Zod['z'], f: Field<T>) {
   const schema = zod.unknown().transform((input, ctx): T => {
     const r = f.parse(input);
     if (r.ok) return r.value;

@@ -10,7 +10,7 @@ import { parseSchedule, parseTimeZone } from './schedule.js';
 import { command, envMap, listen, pathList, pathOrFalse, readyFile, resource, secretName } from './values.js';
 import { probe } from './probe-field.js';
 import { LOG_FORMATS, LOG_LEVELS, OVERLAP_POLICIES, PRESETS, RESTART_POLICIES } from './constants.js';
-import { requireZod } from './vendor.js';
+import { requireZod, type Zod as ZodApi } from './vendor.js';
 
 export { LOG_FORMATS, LOG_LEVELS, OVERLAP_POLICIES, PRESETS, RESTART_POLICIES } from './constants.js';
 
@@ -18,7 +18,7 @@ const schedule = field({ type: 'string', pattern: '^\\s*(?:@\\w+|@every\\s+\\S+|
 const timezone = field({ type: 'string', minLength: 1 }, parseTimeZone);
 
 /** The config's zod schemas, built with zod as the caller has it (zod is required by the callers: vendor.ts). */
-export function configSchemas({ z }: typeof Zod) {
+export function configSchemas({ z }: ZodApi) {
   // A config is validated once per start (and per reload): zod's JIT, which compiles a parser
   // for each object schema with `new Function` on its first use, costs more than it saves then,
   // and its code is not in berth's code cache. The same checks and messages without it.

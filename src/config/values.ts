@@ -1,5 +1,5 @@
 // The config's composite values: commands, env maps, wait-for resources, the health listener.
-import type { z } from 'zod';
+import type { Zod } from './vendor.js';
 import type { Probe } from '../types.js';
 import { field, ok, fail, zodField, type Parsed } from './field.js';
 import { parseResource } from './resource.js';
@@ -36,7 +36,7 @@ export const envValue = field({ type: ['string', 'number', 'boolean', 'null'] },
 );
 
 /** `env:`, built with zod by schema.ts (no module holds a zod object: vendor.ts) */
-export const envMap = (zod: typeof z) =>
+export const envMap = (zod: Zod['z']) =>
   zod.record(
     zod.string().regex(ENV_KEY, { error: (i) => `${quote(String(i.input))} cannot be an environment variable name (it is empty, holds "=", or is __proto__)` }),
     zodField(zod, envValue),

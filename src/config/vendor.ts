@@ -3,13 +3,16 @@
 // berth's 8 MB heap); a reload or `berth schema` requires them again. The bundle's require
 // (bin/berth.js, the executable's scripts/sea-main.cjs) holds a loaded package weakly.
 import { createRequire } from 'node:module';
-import type * as Zod from 'zod';
+import type * as ZodApi from './zod-api.js';
 import type * as Yaml from 'yaml';
 
-export function requireZod(): typeof Zod {
+/** The part of zod berth uses (zod-api.ts): in the bundle, all its vendored file holds. */
+export type Zod = typeof ZodApi;
+
+export function requireZod(): Zod {
   // the bundle turns require('zod') into its vendored file (a literal name, for esbuild to see);
   // where a module has no require, Node's own
-  const zod = (typeof require === 'function' ? require('zod') : createRequire(import.meta.url)('zod')) as typeof Zod;
+  const zod = (typeof require === 'function' ? require('zod') : createRequire(import.meta.url)('zod')) as Zod;
   // zod keeps its registry and settings on globalThis as well as in its own exports, where it
   // reads them: the global copies alone would keep every zod alive for good
   const global = globalThis as { __zod_globalRegistry?: unknown; __zod_globalConfig?: unknown };
