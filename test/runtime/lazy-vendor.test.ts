@@ -4,12 +4,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { ROOT, startBerth, tempDir } from '../helpers/berth.js';
+import { ROOT, runBerth, startBerth, tempDir } from '../helpers/berth.js';
 import { exitOf } from '../helpers/exit.js';
 import { runCtl } from '../helpers/ctl.js';
 import { waitUntil } from '../helpers/faults.js';
+import { binaries, prepareExample } from '../fixtures/presets/php-nginx.js';
 
 const t = tempDir('berth-lazy-');
 afterAll(() => t.cleanup());
@@ -36,6 +38,13 @@ describe('the vendored packages are loaded only by the runs that need them', () 
     const config = join(t.dir, 'berth.yaml');
     writeFileSync(config, 'services:\n  t:\n    command: [true]\n');
     expect(vendoredReadBy(['-c', config], 'config')).toEqual(expect.arrayContaining(['zod.js', 'yaml.js']));
+  });
+
+  // zod whole is 340 KiB that a start read and compiled, for nine of its functions
+  it("the vendored zod holds the functions berth uses (src/config/zod-api.ts), not the rest of zod", () => {
+    const vendored = createRequire(import.meta.url)(join(ROOT, 'dist/vendor/zod.js')) as Record<string, unknown>;
+    expect(Object.keys(vendored)).toEqual(['z']);
+    expect(Object.keys(vendored.z as object).sort()).toEqual(['NEVER', 'array', 'config', 'enum', 'record', 'strictObject', 'string', 'toJSONSchema', 'unknown']);
   });
 });
 
@@ -68,6 +77,25 @@ describe("Node's modules and data an idle berth does not need", () => {
     expect(loaded).toContain('NativeModule net'); // the recording works
     return loaded;
   }
+
+  // requiring node:crypto for the digest a reload compares cost ~10 ms of every start with presets
+  it.skipIf(binaries.missing)('berth check of php-fpm and nginx through their presets: both tested, no node:crypto', async () => {
+    const ex = await prepareExample();
+    try {
+      const record = join(t.dir, 'presets.builtins');
+      const r = await runBerth(['--require', join(ROOT, 'test/fixtures/preload/record-builtins.cjs'), join(ROOT, 'bin/berth.js'), 'check', '--json', ...ex.args()], {
+        bin: undefined,
+        exe: process.execPath,
+        env: { ...ex.env, RECORD_BUILTINS: record },
+      });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const loaded = readFileSync(record, 'utf8').split('\n');
+      expect(loaded).toContain('NativeModule child_process'); // the config tests ran
+      expect(loaded.filter((m) => m === 'NativeModule crypto')).toEqual([]);
+    } finally {
+      ex.remove();
+    }
+  });
 
   it('a service with a TCP probe, ready, then stopped: no node:crypto, no node:perf_hooks, no toISOString', async () => {
     const port = await freePort();
