@@ -8,7 +8,7 @@
 // The stack is bench/head-to-head's (examples/php-nginx's files: real php8.2-fpm on a unix
 // socket behind real nginx-light, loopback only). Every start is a new stack directory on a
 // port no earlier start used (a new container: no TIME_WAIT connections on it). Per round, in
-// turn (the order rotates):
+// turn (a new order each round, bench/lib.mjs shuffled):
 //   - `node -e 0`: the floor of any Node program
 //   - `php-fpm -tt` alone: the config test berth's preflight must run before php-fpm starts
 //   - servers alone: this harness spawns php-fpm, connects to its socket every 1 ms until it
@@ -25,7 +25,7 @@ import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, 
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fmt, median, table } from './lib.mjs';
+import { fmt, median, serverPort, shuffled, table } from './lib.mjs';
 import { now, pollUntilOk, sleep, tally } from './head-to-head/client.mjs';
 import { Jail, disposeAllJails } from './head-to-head/proc.mjs';
 import { NGINX, PHP_FPM, REPO, S6_SVSCAN, SUPERVISORD, writeStack } from './head-to-head/stack.mjs';
@@ -52,7 +52,7 @@ for (const bin of [PHP_FPM, NGINX, BERTH]) {
 const usedPorts = new Set();
 async function freshPort() {
   for (;;) {
-    const p = 20000 + Math.floor(Math.random() * 20000);
+    const p = serverPort();
     if (usedPorts.has(p)) continue;
     const ok = await new Promise((resolve) => {
       const s = net.createServer().once('error', () => resolve(false)).listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
@@ -201,10 +201,7 @@ const names = Object.keys(cases);
 const load0 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 for (const name of names) await cases[name](); // one warm-up each (page cache, php's opcache files), not counted
 for (let round = 0; round < ROUNDS; round++) {
-  for (let i = 0; i < names.length; i++) {
-    const name = names[(round + i) % names.length];
-    results[name].push(await cases[name]());
-  }
+  for (const name of shuffled(names, round)) results[name].push(await cases[name]());
   process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
 }
 const load1 = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

@@ -26,6 +26,45 @@ export function table(headers, rows) {
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/**
+ * xs in a new order for each round, the same order for the same round in every run (a
+ * seeded shuffle). A rotation keeps each case right after the same other one, so whatever a
+ * case leaves behind (a stack still stopping, a cache it rewrote) always falls on the same next.
+ */
+export function shuffled(xs, round) {
+  let seed = (round + 1) * 0x9e3779b9;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/**
+ * A random first port of `span` ports for servers a benchmark starts, below the range the
+ * kernel picks outgoing connections' local ports from (ip_local_port_range). A client that
+ * connects again and again to a port in that range where nobody listens yet can be given that
+ * very port as its own and connect to itself (a TCP simultaneous open); that socket then holds
+ * the port, and the server's bind() fails (nginx: Address already in use).
+ */
+export function serverPort(span = 1) {
+  let low = 32768;
+  try {
+    low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux's /proc: its default
+  }
+  const top = Math.max(Math.min(low, 32768) - span, 10001);
+  return 10000 + Math.floor(Math.random() * (top - 10000));
+}
+
 export const fmt = (x, digits = 1) => (typeof x === 'number' ? x.toFixed(digits) : String(x));
 
 // ---- processes a benchmark starts: the common clock, /proc readings, and cleanup ----

@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, sleep, spawnTracked, table, killTree, exitOf } from './lib.mjs';
+import { exitOf, fmt, killTree, serverPort, sleep, spawnTracked, table } from './lib.mjs';
 
 const berth = fileURLToPath(new URL('../bin/berth.js', import.meta.url));
 const SERVICES = 20;
@@ -21,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'berth-bench-liveness-'));
 // each service: a tiny http server on its own port (answers any path 200)
 const target = join(dir, 'target.mjs');
 writeFileSync(target, "require('http').createServer((q, s) => s.end('ok')).listen(Number(process.argv[2]), '127.0.0.1')".replace('require', "(await import('node:module')).createRequire(import.meta.url)"));
-const basePort = 20000 + Math.floor(Math.random() * 20000);
+const basePort = serverPort(SERVICES);
 const ports = Array.from({ length: SERVICES }, (_, i) => basePort + i);
 
 /** utime+stime (+cutime+cstime with children) of pid, in ticks */

@@ -14,7 +14,7 @@ import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openS
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
-import { fmt, median, table } from '../lib.mjs';
+import { fmt, median, serverPort, table } from '../lib.mjs';
 import { now, pollUntilOk, sleep, startLoad, tally } from './client.mjs';
 import { CGROUPS, CLK_TCK, Jail, alive, cpuTicks, disposeAllJails, enterCpuGroup, pssKiB, reapStaleJails, removeStaleCpuGroups, rssKiB, stat } from './proc.mjs';
 import { BERTH_BIN, NGINX, PHP_FPM, REPO, S6_SVSCAN, SUPERVISORD, SUPERVISORS, TUNED, baseOf, writeStack } from './stack.mjs';
@@ -159,7 +159,7 @@ function detectLogs() {
 async function freePorts(n) {
   const ports = [];
   while (ports.length < n) {
-    const p = 20000 + Math.floor(Math.random() * 20000);
+    const p = serverPort();
     const ok = await new Promise((resolve) => {
       const s = net.createServer().once('error', () => resolve(false)).listen(p, '127.0.0.1', () => s.close(() => resolve(true)));
     });
