@@ -49,10 +49,10 @@ export function shuffled(xs, round) {
 
 /**
  * A random first port of `span` ports for servers a benchmark starts, below the range the
- * kernel picks outgoing connections' local ports from (ip_local_port_range). A client that
- * connects again and again to a port in that range where nobody listens yet can be given that
- * very port as its own and connect to itself (a TCP simultaneous open); that socket then holds
- * the port, and the server's bind() fails (nginx: Address already in use).
+ * kernel picks outgoing connections' local ports from (ip_local_port_range). A port in that
+ * range can be taken, between the check that it is free and the server's bind(), by a client
+ * connection as its local port (one polling it before anyone listens can even be given that
+ * very port and connect to itself), and the bind fails (nginx: Address already in use).
  */
 export function serverPort(span = 1) {
   let low = 32768;
