@@ -98,7 +98,8 @@ const argv = process.argv.slice(2);
 setNativeDir(process.env.BERTH_NATIVE_DIR);
 const foregroundCommand = argv[0] === EXEC_FOREGROUND ? argv.slice(1) : undefined;
 
-// If berth itself dies, its children must not be left behind.
+// If berth itself dies (a signal it does not handle, as during `berth check`, or a bug), its
+// children must not be left behind: services, tasks, config tests, probes, each a group.
 if (!foregroundCommand) {
   onExit(() => {
     for (const pid of liveChildren()) sendSignal(-pid, 'SIGKILL');

@@ -5,6 +5,7 @@ import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sendSignal } from '../os/kill.js';
+import { addChild, removeChild } from './children.js';
 
 export interface Captured {
   exitCode: number | undefined;
@@ -25,7 +26,8 @@ export interface CaptureOptions {
   /**
    * stdout and stderr on files, not pipes: a program that opens /proc/self/fd/2 or /dev/stdout
    * (php-fpm's and nginx's official configs) can, as it can on Docker's pipes. libuv's
-   * socketpairs fail that open (ENXIO). Falls back to pipes when no temp dir can be made.
+   * socketpairs fail that open (ENXIO). The files have no name once the command starts
+   * (outputFiles). Falls back to pipes when no temp dir can be made.
    */
   files?: boolean;
 }
@@ -46,10 +48,9 @@ export const CAPTURE_LIMIT_BYTES = 4 << 20;
 export async function captureCommand(argv: string[], opts: CaptureOptions = {}): Promise<Captured> {
   const files = opts.files ? outputFiles() : undefined;
   try {
-    const r = await capture(argv, opts, files);
-    return r;
+    return await capture(argv, opts, files);
   } finally {
-    files?.remove();
+    files?.close();
   }
 }
 
@@ -65,9 +66,9 @@ function capture(argv: string[], opts: CaptureOptions, files: OutputFiles | unde
     } catch (err) {
       resolve({ exitCode: undefined, signal: undefined, stdout: '', stderr: '', spawnError: (err as NodeJS.ErrnoException).code ?? String(err) });
       return;
-    } finally {
-      files?.closeOurs();
     }
+    // if berth dies before it ends, its group goes too (cli.ts)
+    if (sub.pid !== undefined) addChild(sub.pid);
     sub.stdout?.on('data', (b: Buffer) => stdout.push(b));
     sub.stderr?.on('data', (b: Buffer) => stderr.push(b));
     const group = (sig: NodeJS.Signals) => sub.pid !== undefined && sendSignal(-sub.pid, sig);
@@ -98,6 +99,7 @@ function capture(argv: string[], opts: CaptureOptions, files: OutputFiles | unde
     sub.once('exit', (code, signal) => {
       exited = true;
       group('SIGKILL'); // what it left in its group goes with it
+      if (sub.pid !== undefined) removeChild(sub.pid);
       if (files) return done(code, signal);
       // what it wrote before exiting is read; a process in a session of its own holding the pipes is not waited for
       const grace = setTimeout(() => {
@@ -138,51 +140,57 @@ function boundedBuffer(limit: number) {
 interface OutputFiles {
   stdout: number;
   stderr: number;
-  /** after spawn: the child has its own copies */
-  closeOurs(): void;
+  /** what the command wrote there, up to CAPTURE_LIMIT_BYTES */
   read(name: 'stdout' | 'stderr'): string;
-  remove(): void;
+  close(): void;
 }
 
+/**
+ * Two files with no name: made in a fresh 0700 directory, opened (new files only, O_EXCL and
+ * O_NOFOLLOW: nothing planted there is written through) and unlinked with their directory
+ * before the command starts. The command writes through its copies of the descriptors, berth
+ * reads through its own, and no path is looked up again: nothing is left in the temp dir
+ * however berth ends, SIGKILL included. /proc/self/fd/2 opens an unlinked file as any other.
+ */
 function outputFiles(): OutputFiles | undefined {
-  let dir: string | undefined;
+  // appended: php-fpm reopens /proc/self/fd/2 with O_APPEND, and would otherwise write over its own lines
+  const { O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = fsConstants;
   const fds: number[] = [];
-  const closeOurs = () => fds.splice(0).forEach((fd) => closeSync(fd));
-  // two files and their directory: unlink and rmdir, not rmSync (Node 20 loads its rimraf: a few ms)
-  const remove = () => {
-    closeOurs();
-    if (!dir) return;
-    try {
-      for (const name of ['stdout', 'stderr']) unlinkSync(join(dir, name));
-      rmdirSync(dir);
-    } catch {
-      // left in the temp dir: not worth failing a check for
-    }
-  };
+  let dir: string | undefined;
   try {
     dir = mkdtempSync(join(tmpdir(), 'berth-capture-'));
-    // appended: php-fpm reopens /proc/self/fd/2 with O_APPEND, and would otherwise write over its own lines
-    // new files only (O_EXCL, O_NOFOLLOW): nothing planted in the fresh 0700 directory is written through
-    const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = fsConstants;
-    for (const name of ['stdout', 'stderr']) fds.push(openSync(join(dir, name), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW, 0o600));
+    for (const name of ['stdout', 'stderr']) {
+      const path = join(dir, name);
+      fds.push(openSync(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW, 0o600));
+      unlinkSync(path);
+    }
   } catch {
-    remove();
+    fds.splice(0).forEach((fd) => closeSync(fd));
+    for (const name of ['stdout', 'stderr']) rmQuietly(() => dir && unlinkSync(join(dir, name)));
     return undefined;
+  } finally {
+    // unlink and rmdir, not rmSync (Node 20 loads its rimraf: a few ms)
+    rmQuietly(() => dir && rmdirSync(dir));
   }
   const [stdout, stderr] = fds as [number, number];
   const read = (name: 'stdout' | 'stderr') => {
-    let fd: number | undefined;
     try {
-      fd = openSync(join(dir!, name), 'r');
+      const fd = name === 'stdout' ? stdout : stderr;
       const buf = Buffer.alloc(Math.min(fstatSync(fd).size, CAPTURE_LIMIT_BYTES));
       return buf.toString('utf8', 0, readSync(fd, buf, 0, buf.length, 0));
     } catch {
       return '';
-    } finally {
-      if (fd !== undefined) closeSync(fd);
     }
   };
-  return { stdout, stderr, closeOurs, read, remove };
+  return { stdout, stderr, read, close: () => fds.splice(0).forEach((fd) => closeSync(fd)) };
+}
+
+function rmQuietly(rm: () => unknown): void {
+  try {
+    rm();
+  } catch {
+    // already gone, or never made
+  }
 }
 
 export interface CheckRun {
@@ -209,6 +217,7 @@ export function runCheckCommand(argv: string[], opts: { cwd: string; env: Record
     } catch (err) {
       return resolve({ exitCode: undefined, signal: undefined, tail: '', timedOut: false, spawnError: (err as NodeJS.ErrnoException).code ?? String(err) });
     }
+    if (sub.pid !== undefined) addChild(sub.pid); // if berth dies first, its group goes too
     let tail = Buffer.alloc(0);
     const keep = (b: Buffer) => (tail = Buffer.concat([tail, b]).subarray(-CHECK_TAIL_BYTES));
     sub.stdout!.on('data', keep);
@@ -232,6 +241,9 @@ export function runCheckCommand(argv: string[], opts: { cwd: string; env: Record
     sub.once('error', (err: NodeJS.ErrnoException) => {
       if (sub.pid === undefined) finish({ exitCode: undefined, signal: undefined, spawnError: err.code ?? err.message });
     });
-    sub.once('exit', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }));
+    sub.once('exit', (code, signal) => {
+      if (sub.pid !== undefined) removeChild(sub.pid);
+      finish({ exitCode: code ?? undefined, signal: signal ?? undefined });
+    });
   });
 }

@@ -10,8 +10,8 @@ import { loadPlan, type Io } from '../../src/cli/commands.js';
 import { preflight } from '../../src/preflight/index.js';
 import { pendingConfigTests, startConfigTest } from '../../src/presets/early.js';
 import type { Plan } from '../../src/types.js';
-import { runBerth, tempDir } from '../helpers/berth.js';
-import { waitUntil } from '../helpers/faults.js';
+import { alive, runBerth, startBerth, tempDir } from '../helpers/berth.js';
+import { expectNoneAlive, killAll, waitUntil } from '../helpers/faults.js';
 
 const t = tempDir('berth-early-');
 afterAll(() => t.cleanup());
@@ -107,6 +107,30 @@ describe("php-fpm -tt started before the config is validated", () => {
       const pids = existsSync(runs) ? readFileSync(runs, 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0])) : [];
       for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(); // each run it started is gone
     } finally {
+      tmp.cleanup();
+    }
+  });
+
+  // a slow config test (nginx -T resolving an upstream's host name, php-fpm -tt on a slow disk)
+  // and `berth check` interrupted: the test runs in a process group of its own, so Ctrl-C's
+  // SIGINT reaches berth alone; berth takes it with it. Its output files never had a name there.
+  it.each(['SIGINT', 'SIGTERM'] as const)('berth check stopped by %s while php-fpm -tt runs leaves no -tt running and nothing in the temp dir', async (sig) => {
+    const tmp = tempDir('berth-early-tmp-');
+    let pids: number[] = [];
+    try {
+      const file = t.write('slow.yaml', `services:\n  fpm:\n    preset: php-fpm\n    command: [php-fpm, -F, -y, ${t.dir}/php-fpm.conf]\n`);
+      const b = startBerth(['check', '-c', file], { env: { PATH, FAKE_FPM_SLEEP: '30', TMPDIR: tmp.dir } });
+      await waitUntil(() => ttRuns() === 1, 'php-fpm -tt running (its line in runs.log)');
+      expect(readdirSync(tmp.dir)).toEqual([]); // its output files are open, with no name
+      pids = readFileSync(runs, 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0]));
+      expect(pids.every(alive)).toBe(true);
+      b.kill(sig);
+      const end = await b.exited;
+      expect(end.signal ?? end.code).toBeTruthy(); // it did not pass a check it never finished
+      await expectNoneAlive(pids, 'php-fpm -tt');
+      expect(readdirSync(tmp.dir)).toEqual([]);
+    } finally {
+      killAll(pids);
       tmp.cleanup();
     }
   });

@@ -28,6 +28,15 @@ describe('captureCommand', () => {
     expect(readdirSync(tmp)).toEqual([]);
   });
 
+  it('on files: they have no name while the command runs, so nothing is left in the temp dir however berth ends', async () => {
+    const r = await captureCommand(['/bin/sh', '-c', 'echo "[$(ls -A "$DIR")]"; echo written >&2; ls -l /proc/self/fd/2'], { files: true, env: { DIR: tmp, PATH: process.env.PATH ?? '' } });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('[]'); // the temp dir, listed while it runs: empty
+    expect(r.stdout).toMatch(/ \(deleted\)$/m); // the file its stderr goes to
+    expect(r.stderr).toBe('written\n');
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
   it('on pipes: stdout and stderr, the exit code, the env given and the cwd', async () => {
     const r = await captureCommand(['/bin/sh', '-c', 'echo "$GREETING"; pwd; echo oops >&2'], { env: { GREETING: 'hi' }, cwd: tmp });
     expect(r).toEqual({ exitCode: 0, signal: undefined, stdout: `hi\n${tmp}\n`, stderr: 'oops\n' });
