@@ -4,7 +4,7 @@
 // run against it too (.ci/run: BERTH_BIN=dist/sea/berth).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, type Line } from './helpers/berth.js';
 import { unshareProblem } from './fixtures/pid1/harness.js';
@@ -79,6 +79,19 @@ describe.skipIf(!built)('the single executable', () => {
         const r = asPid1(mount, reaps, { env: { BERTH_NATIVE_DIR: native } });
         expect(r.events('pid1.unavailable')).toEqual([]);
         expect(readdirSync(native)).toEqual([]);
+        expect(r.status).toBe(0);
+      });
+
+      it(`${what}: a koffi.node beside the executable in a directory others may write is not loaded, and the warning says why`, () => {
+        const beside = join(dir, `open-${what.length}`);
+        mkdirSync(beside);
+        chmodSync(beside, 0o777); // anyone could have put this koffi.node there, for root to load
+        copyFileSync(SEA, join(beside, 'berth'));
+        copyFileSync(join(ROOT, 'node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node'), join(beside, 'koffi.node'));
+        const r = asPid1(mount, reaps, { exe: join(beside, 'berth') });
+        const warnings = r.events('pid1.unavailable');
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]!.reason).toContain(`${join(beside, 'koffi.node')}: not loaded: anyone may replace files in ${beside} (mode 0777, no sticky bit)`);
         expect(r.status).toBe(0);
       });
 

@@ -3,9 +3,11 @@
 // mode 0700: nothing another user planted can be loaded), loaded, and removed at once:
 // the mapping stays. A read-only root or a noexec /tmp (Docker's --tmpfs default) refuses
 // that; then a koffi.node beside the executable, or a directory named by BERTH_NATIVE_DIR.
+// berth runs code from none of these unless no other user could have put it there.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { untrustedCode } from './safe-path.js';
 import { seaAsset } from './sea.js';
 
 type Koffi = typeof import('koffi');
@@ -17,6 +19,8 @@ export function loadSeaKoffi(nativeDir: string | undefined): Koffi {
   const beside = join(dirname(process.execPath), 'koffi.node');
   if (existsSync(beside)) {
     try {
+      const unsafe = untrustedCode(beside);
+      if (unsafe) throw new Error(`not loaded: ${unsafe}`);
       const native = dlopen(beside);
       if (native.version === version) return native;
       failed.push(`${beside} is koffi ${String(native.version)}, not ${version}`);
@@ -29,6 +33,8 @@ export function loadSeaKoffi(nativeDir: string | undefined): Koffi {
   for (const dir of nativeDir ? [nativeDir, tmpdir()] : [tmpdir()]) {
     let own: string | undefined;
     try {
+      const unsafe = untrustedCode(dir);
+      if (unsafe) throw new Error(`not used: ${unsafe}`);
       own = mkdtempSync(join(dir, 'berth-koffi-'));
       const file = join(own, 'koffi.node');
       writeFileSync(file, new Uint8Array(bytes), { flag: 'wx', mode: 0o500 });

@@ -4,7 +4,7 @@
 // /proc is not mounted, through the C library's openat, mkdirat … on the descriptor), so
 // a link planted by a less privileged user is refused instead of followed, and chown
 // and chmod act on the descriptor, never on a path that could change under them.
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { atCallsError, loadAtCalls, type AtCalls, type CallError, type CallResult } from './libc.js';
 
@@ -132,6 +132,34 @@ export function otherWriters(st: { uid: number; mode: number }, path: string): s
   if (st.mode & 0o002 && !(st.mode & 0o1000)) return `anyone may replace files in ${path} (mode ${octal(st.mode)}, no sticky bit)`;
   if (st.mode & 0o020 && !(st.mode & 0o1000)) return `its group may replace files in ${path} (mode ${octal(st.mode)}, no sticky bit)`;
   return undefined;
+}
+
+/**
+ * Why berth must not run code from path (a native module there, or one it writes into a new
+ * directory of its own there), or undefined when it may: links resolved, the file is written
+ * by no one but root and berth's user, and no one else can replace it or a directory above
+ * it (otherWriters: a sticky /tmp will do). Safe to check by path: whatever passes, no one
+ * else can change meanwhile.
+ */
+export function untrustedCode(path: string): string | undefined {
+  try {
+    let p = realpathSync(path);
+    const st = lstatSync(p);
+    if (!st.isDirectory()) {
+      const me = myUid();
+      if (st.uid !== me && st.uid !== 0) return `${p} belongs to uid ${st.uid} (berth runs as uid ${me})`;
+      if (st.mode & 0o022) return `others may write ${p} (mode ${octal(st.mode)})`;
+      p = dirname(p);
+    }
+    for (;;) {
+      const w = otherWriters(lstatSync(p), p);
+      if (w) return w;
+      if (dirname(p) === p) return undefined;
+      p = dirname(p);
+    }
+  } catch (e) {
+    return (e as Error).message;
+  }
 }
 
 interface Walked extends OpenDir {

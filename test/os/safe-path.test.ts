@@ -4,8 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ensureDir, ensurePrivateDir, UnsafePathError, writeFileAtomic } from '../../src/os/safe-path.js';
+import { dirname, join } from 'node:path';
+import { ensureDir, ensurePrivateDir, UnsafePathError, untrustedCode, writeFileAtomic } from '../../src/os/safe-path.js';
 import { writeReadyFile } from '../../src/readiness/ready-file.js';
 import { runBerth, tempDir } from '../helpers/berth.js';
 import { asUser } from '../helpers/faults.js';
@@ -160,6 +160,43 @@ describe('writeFileAtomic', () => {
     expect(!r.ok && r.error).toMatch(/refusing to write ready file .*run is a symbolic link/);
     expect(existsSync(join(target, 'ready'))).toBe(false);
     expect(readlinkSync(join(parent, 'run'))).toBe(target);
+  });
+});
+
+describe('untrustedCode (a native module the single executable loads as root)', () => {
+  /** a root-owned directory of this mode, holding a root-owned koffi.node of this mode */
+  function nativeModule(dirMode: number, fileMode = 0o644): string {
+    const d = join(t.dir, `code-${++n}`);
+    mkdirSync(d);
+    chmodSync(d, dirMode);
+    writeFileSync(join(d, 'koffi.node'), 'x');
+    chmodSync(join(d, 'koffi.node'), fileMode);
+    return join(d, 'koffi.node');
+  }
+
+  it('trusts a file and a directory only root and berth can change, a sticky /tmp-like parent included', () => {
+    expect(untrustedCode(nativeModule(0o755))).toBeUndefined();
+    expect(untrustedCode(nativeModule(0o1777))).toBeUndefined(); // others may add names, not replace root's
+    expect(untrustedCode(t.dir)).toBeUndefined();
+  });
+
+  it('refuses a file others may write, one another user owns, and one in a directory others may write', () => {
+    expect(untrustedCode(nativeModule(0o755, 0o666))).toMatch(/^others may write .*koffi\.node \(mode 0666\)$/);
+    const owned = nativeModule(0o755);
+    chownSync(owned, NOBODY, NOBODY);
+    expect(untrustedCode(owned)).toMatch(/koffi\.node belongs to uid 65534/);
+    expect(untrustedCode(nativeModule(0o777))).toMatch(/^anyone may replace files in .*code-\d+ \(mode 0777, no sticky bit\)$/);
+    expect(untrustedCode(nativeModule(0o775))).toMatch(/^its group may replace files in /);
+  });
+
+  it('looks at where a link leads: a root link to a module in a user-owned directory is refused', () => {
+    const theirs = userOwned();
+    writeFileSync(join(theirs, 'koffi.node'), 'x');
+    const link = join(dirname(nativeModule(0o755)), 'linked.node');
+    symlinkSync(join(theirs, 'koffi.node'), link);
+    expect(untrustedCode(link)).toMatch(/user-\d+ belongs to uid 65534/);
+    expect(untrustedCode(theirs)).toMatch(/belongs to uid 65534/); // as a directory to write one into
+    expect(untrustedCode(join(t.dir, 'missing', 'koffi.node'))).toMatch(/ENOENT/);
   });
 });
 
