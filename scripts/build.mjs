@@ -121,9 +121,11 @@ renameSync(next, dist);
 // service, and shuts down: what every start of a container does, nothing more
 const scratch = mkdtempSync(join(tmpdir(), 'berth-build-'));
 writeFileSync(join(scratch, 'berth.yaml'), 'tasks:\n  - name: warm\n    command: ["true"]\nservices:\n  main:\n    command: ["true"]\n');
+// no NODE_OPTIONS: the build's cache is for starts without V8 flags (bin/berth.js)
+const { NODE_OPTIONS: _flags, ...buildEnv } = process.env;
 const trained = spawnSync(process.execPath, [join(root, 'bin/berth.js'), '-c', join(scratch, 'berth.yaml')], {
   // its own socket: another berth may hold the default; no termination report (as root it would land in /dev)
-  env: { ...process.env, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_CONTROL: join(scratch, 'control.sock'), BERTH_TERMINATION_LOG: 'false', BERTH_LOG_LEVEL: 'warn' },
+  env: { ...buildEnv, BERTH_READY_FILE: join(scratch, 'ready'), BERTH_CONTROL: join(scratch, 'control.sock'), BERTH_TERMINATION_LOG: 'false', BERTH_LOG_LEVEL: 'warn' },
   cwd: scratch,
   stdio: ['ignore', 'ignore', 'inherit'],
   timeout: 60_000,

@@ -1,7 +1,7 @@
 // bin/berth.js runs dist/ through V8's code cache (scripts/build.mjs): a build without one, or
 // a cache V8 refuses (another Node, a damaged file), must still run, and leave a good cache.
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { Module } from 'node:module';
@@ -13,9 +13,13 @@ const cacheDir = () => join(t.dir, 'dist', 'cache');
 const berthCache = () => join(cacheDir(), readdirSync(cacheDir()).find((f) => f.endsWith('-berth.bin'))!);
 
 function berth(...args: string[]) {
+  return berthWith({}, ...args);
+}
+
+function berthWith(env: Record<string, string>, ...args: string[]) {
   return spawnSync(process.execPath, [join(t.dir, 'bin', 'berth.js'), ...args], {
     cwd: t.dir,
-    env: { ...process.env, BERTH_READY_FILE: join(t.dir, 'ready'), BERTH_LOG_LEVEL: 'warn' },
+    env: { ...process.env, BERTH_READY_FILE: join(t.dir, 'ready'), BERTH_LOG_LEVEL: 'warn', ...env },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -30,6 +34,8 @@ function accepted(cache: Buffer): boolean {
 beforeAll(() => {
   t = tempDir('berth-cache-');
   for (const d of ['bin', 'dist']) cpSync(join(ROOT, d), join(t.dir, d), { recursive: true });
+  // the build's caches only: a test run before this one with V8 flags of its own (--expose-gc) left its own beside them
+  for (const n of readdirSync(cacheDir()).filter((f) => f.includes('.flags-'))) rmSync(join(cacheDir(), n));
   cpSync(join(ROOT, 'package.json'), join(t.dir, 'package.json'));
   symlinkSync(join(ROOT, 'node_modules'), join(t.dir, 'node_modules'));
 });
@@ -53,6 +59,29 @@ describe('the code cache', () => {
       dir.cleanup();
     }
     for (const [n, bytes] of before) expect(readFileSync(join(cacheDir(), n)).equals(bytes), n).toBe(true);
+  });
+
+  it('with V8 flags of its own (NODE_OPTIONS=--max-old-space-size): a cache of its own, taken by its next start; the build\'s is left as it was', () => {
+    const built = () => readdirSync(cacheDir()).filter((n) => /-(berth|zod|yaml)\.bin$/.test(n)).map((n) => [n, readFileSync(join(cacheDir(), n))] as const);
+    const before = built();
+    const dir = tempDir('berth-cache-flags-');
+    try {
+      writeFileSync(join(dir.dir, 'berth.yaml'), 'services:\n  main:\n    command: ["true"]\n');
+      const flagged = { NODE_OPTIONS: '--max-old-space-size=1024' }; // V8 refuses the build's cache under it
+      expect(berthWith(flagged, '-c', join(dir.dir, 'berth.yaml')).status).toBe(0);
+      const own = readdirSync(cacheDir()).filter((n) => /-berth\.flags-[0-9a-f]{8}\.bin$/.test(n));
+      expect(own).toHaveLength(1);
+      const inode = statSync(join(cacheDir(), own[0]!)).ino;
+      expect(berthWith(flagged, '-c', join(dir.dir, 'berth.yaml')).status).toBe(0);
+      expect(statSync(join(cacheDir(), own[0]!)).ino).toBe(inode); // taken, not written again
+      // a flag V8 does not mind takes the build's cache, and makes none
+      expect(berthWith({ NODE_OPTIONS: '--enable-source-maps' }, '-c', join(dir.dir, 'berth.yaml')).status).toBe(0);
+      expect(readdirSync(cacheDir()).filter((n) => /-berth\.flags-[0-9a-f]{8}\.bin$/.test(n))).toEqual(own);
+    } finally {
+      dir.cleanup();
+    }
+    for (const [n, bytes] of before) expect(readFileSync(join(cacheDir(), n)).equals(bytes), n).toBe(true);
+    for (const n of readdirSync(cacheDir()).filter((f) => f.includes('.flags-'))) rmSync(join(cacheDir(), n));
   });
 
   it('missing: berth runs, compiling as usual, and leaves one for the next start', () => {

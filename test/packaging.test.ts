@@ -113,6 +113,8 @@ function npm(args: string[], timeoutMs: number): Promise<{ code: number | null; 
 beforeAll(async () => {
   expect(existsSync(join(ROOT, 'dist/berth.js')), 'dist/berth.js is missing: run `npm run build` first').toBe(true);
   t = tempDir('berth-pack-');
+  // a start with V8 flags of its own leaves its own code cache in dist/cache/: npm pack must leave it out
+  spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bin/berth.js'), '--version'], { stdio: 'ignore', timeout: 20_000 });
   const packed = await npm(['pack', '--pack-destination', t.dir, '--silent'], 120_000);
   expect(packed.code, packed.out).toBe(0);
   const tarball = readdirSync(t.dir).find((f) => f.endsWith('.tgz'))!;
@@ -182,6 +184,13 @@ describe('the install Dockerfile.example builds', () => {
   it('holds no single executable: npm pack leaves dist/sea/ out', () => {
     expect(existsSync(join(prefix, 'lib/node_modules/berth/dist/berth.js'))).toBe(true);
     expect(existsSync(join(prefix, 'lib/node_modules/berth/dist/sea'))).toBe(false);
+  });
+
+  it("holds the build's code cache, and no cache a start with other V8 flags left beside it", () => {
+    expect(readdirSync(join(ROOT, 'dist/cache')).some((f) => f.includes('.flags-'))).toBe(true); // there to be left out
+    const cache = readdirSync(join(prefix, 'lib/node_modules/berth/dist/cache'));
+    for (const part of ['berth', 'zod', 'yaml']) expect(cache.some((f) => f.endsWith(`-${part}.bin`)), part).toBe(true);
+    expect(cache.filter((f) => f.includes('.flags-'))).toEqual([]);
   });
 
   it('is a global npm install with berth on its PATH: berth --version', () => {
