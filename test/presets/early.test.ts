@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.js';
 import { loadPlan, type Io } from '../../src/cli/commands.js';
+import { processStat } from '../../src/os/proc.js';
 import { preflight } from '../../src/preflight/index.js';
 import { pendingConfigTests, startConfigTest } from '../../src/presets/early.js';
 import type { Plan } from '../../src/types.js';
@@ -117,6 +118,7 @@ describe("php-fpm -tt started before the config is validated", () => {
   it.each(['SIGINT', 'SIGTERM'] as const)('berth check stopped by %s while php-fpm -tt runs leaves no -tt running and nothing in the temp dir', async (sig) => {
     const tmp = tempDir('berth-early-tmp-');
     let pids: number[] = [];
+    const started = new Map<number, number | undefined>();
     try {
       const file = t.write('slow.yaml', `services:\n  fpm:\n    preset: php-fpm\n    command: [php-fpm, -F, -y, ${t.dir}/php-fpm.conf]\n`);
       const b = startBerth(['check', '-c', file], { env: { PATH, FAKE_FPM_SLEEP: '30', TMPDIR: tmp.dir } });
@@ -124,13 +126,15 @@ describe("php-fpm -tt started before the config is validated", () => {
       expect(readdirSync(tmp.dir)).toEqual([]); // its output files are open, with no name
       pids = readFileSync(runs, 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0]));
       expect(pids.every(alive)).toBe(true);
+      for (const pid of pids) started.set(pid, processStat(pid)?.startTicks);
       b.kill(sig);
       const end = await b.exited;
       expect(end.signal ?? end.code).toBeTruthy(); // it did not pass a check it never finished
       await expectNoneAlive(pids, 'php-fpm -tt');
       expect(readdirSync(tmp.dir)).toEqual([]);
     } finally {
-      killAll(pids);
+      // a failed test's -tt, and only it: pid numbers are reused within a run
+      killAll(pids.filter((pid) => started.get(pid) !== undefined && processStat(pid)?.startTicks === started.get(pid)));
       tmp.cleanup();
     }
   });
