@@ -61,6 +61,13 @@ describe.skipIf(!built)('the single executable', () => {
       expect(r.status).toBe(0);
     });
 
+    it('through a /tmp any user may write, not sticky (a Kubernetes emptyDir): loaded all the same, and /tmp left as it was', () => {
+      const r = asPid1('mount -t tmpfs -o mode=0777 tmpfs /tmp', [...reaps.slice(0, -1), 'sleep 0.2 & ls -A /tmp; exit 0']);
+      expect(r.events('pid1.unavailable')).toEqual([]);
+      expect(r.lines.filter((l) => l.stream === 'stdout').map((l) => l.msg)).toEqual([]); // nothing left in /tmp
+      expect(r.status).toBe(0);
+    });
+
     for (const [what, mount] of [
       ['a noexec /tmp', 'mount -t tmpfs -o noexec tmpfs /tmp'],
       ['a read-only /tmp', 'mount -t tmpfs -o ro tmpfs /tmp'],

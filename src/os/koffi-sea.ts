@@ -1,10 +1,10 @@
 // koffi's native module inside the single executable (src/os/sea.ts). dlopen() takes
 // only a file, so the module is written into a new directory of berth's own (mkdtemp,
-// mode 0700: nothing another user planted can be loaded), loaded, and removed at once:
-// the mapping stays. A read-only root or a noexec /tmp (Docker's --tmpfs default) refuses
+// mode 0700), its name removed once it is open, and loaded through that descriptor: the
+// mapping stays, and nothing another user planted or swapped in can be loaded. A read-only root or a noexec /tmp (Docker's --tmpfs default) refuses
 // that; then a koffi.node beside the executable, or a directory named by BERTH_NATIVE_DIR.
 // berth runs code from none of these unless no other user could have put it there.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { untrustedCode } from './safe-path.js';
@@ -31,21 +31,50 @@ export function loadSeaKoffi(nativeDir: string | undefined): Koffi {
   const bytes = seaAsset('koffi.node');
   if (!bytes) throw new Error(`this executable holds no koffi.node${failed.length ? ` (${failed.join('; ')})` : ''}`);
   for (const dir of nativeDir ? [nativeDir, tmpdir()] : [tmpdir()]) {
-    let own: string | undefined;
     try {
-      const unsafe = untrustedCode(dir);
-      if (unsafe) throw new Error(`not used: ${unsafe}`);
-      own = mkdtempSync(join(dir, 'berth-koffi-'));
-      const file = join(own, 'koffi.node');
-      writeFileSync(file, new Uint8Array(bytes), { flag: 'wx', mode: 0o500 });
-      return dlopen(file);
+      return loadCopyIn(dir, new Uint8Array(bytes));
     } catch (err) {
       failed.push(`${dir}: ${message(err)}`);
-    } finally {
-      if (own) rmSync(own, { recursive: true, force: true });
     }
   }
   throw new Error(`koffi's native module could not be loaded (${failed.join('; ')}); put koffi.node ${version} beside ${process.execPath}, or set BERTH_NATIVE_DIR to a directory berth may write and run from`);
+}
+
+/**
+ * The module written into a new 0700 directory of dir and loaded from there. With /proc, its
+ * name and directory are removed as soon as it is open, and it is loaded through that
+ * descriptor (/proc/self/fd/N): no path is looked up once it was made, so a user who may
+ * write dir (a Kubernetes emptyDir /tmp is 0777, not sticky) cannot swap a file of theirs in.
+ * Without /proc, only from a dir no other user can change (untrustedCode).
+ */
+function loadCopyIn(dir: string, bytes: Uint8Array): Koffi {
+  const viaFd = existsSync('/proc/self/fd');
+  const unsafe = viaFd ? undefined : untrustedCode(dir);
+  if (unsafe) throw new Error(`not used without /proc: ${unsafe}`);
+  const own = mkdtempSync(join(dir, 'berth-koffi-'));
+  const file = join(own, 'koffi.node');
+  let fd: number | undefined;
+  try {
+    const { O_RDWR, O_CREAT, O_EXCL, O_NOFOLLOW } = fsConstants;
+    fd = openSync(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o500);
+    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    if (!viaFd) return dlopen(file);
+    removeQuietly(file, own);
+    return dlopen(`/proc/self/fd/${fd}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    removeQuietly(file, own); // the file and its directory only: never a recursive remove where others may write
+  }
+}
+
+function removeQuietly(file: string, dir: string): void {
+  for (const rm of [() => unlinkSync(file), () => rmdirSync(dir)]) {
+    try {
+      rm();
+    } catch {
+      // gone already
+    }
+  }
 }
 
 function dlopen(file: string): Koffi {

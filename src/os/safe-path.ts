@@ -135,8 +135,8 @@ export function otherWriters(st: { uid: number; mode: number }, path: string): s
 }
 
 /**
- * Why berth must not run code from path (a native module there, or one it writes into a new
- * directory of its own there), or undefined when it may: links resolved, the file is written
+ * Why berth must not run code from path (a native module there, or, without /proc, one it
+ * writes into a new directory of its own there), or undefined when it may: links resolved, the file is written
  * by no one but root and berth's user, and no one else can replace it or a directory above
  * it (otherWriters: a sticky /tmp will do). Safe to check by path: whatever passes, no one
  * else can change meanwhile.
