@@ -4,10 +4,10 @@
 // mapping stays, and nothing another user planted or swapped in can be loaded. A read-only root or a noexec /tmp (Docker's --tmpfs default) refuses
 // that; then a koffi.node beside the executable, or a directory named by BERTH_NATIVE_DIR.
 // berth runs code from none of these unless no other user could have put it there.
-import { closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, existsSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { untrustedCode } from './safe-path.js';
+import { removeMade, untrustedCode } from './safe-path.js';
 import { seaAsset } from './sea.js';
 
 type Koffi = typeof import('koffi');
@@ -59,21 +59,11 @@ function loadCopyIn(dir: string, bytes: Uint8Array): Koffi {
     fd = openSync(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0o500);
     for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
     if (!viaFd) return dlopen(file);
-    removeQuietly(file, own);
+    removeMade(own, ['koffi.node']);
     return dlopen(`/proc/self/fd/${fd}`);
   } finally {
     if (fd !== undefined) closeSync(fd);
-    removeQuietly(file, own); // the file and its directory only: never a recursive remove where others may write
-  }
-}
-
-function removeQuietly(file: string, dir: string): void {
-  for (const rm of [() => unlinkSync(file), () => rmdirSync(dir)]) {
-    try {
-      rm();
-    } catch {
-      // gone already
-    }
+    removeMade(own, ['koffi.node']); // gone already, unless something failed
   }
 }
 

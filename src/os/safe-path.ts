@@ -4,7 +4,7 @@
 // /proc is not mounted, through the C library's openat, mkdirat … on the descriptor), so
 // a link planted by a less privileged user is refused instead of followed, and chown
 // and chmod act on the descriptor, never on a path that could change under them.
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { atCallsError, loadAtCalls, type AtCalls, type CallError, type CallResult } from './libc.js';
 
@@ -132,6 +132,21 @@ export function otherWriters(st: { uid: number; mode: number }, path: string): s
   if (st.mode & 0o002 && !(st.mode & 0o1000)) return `anyone may replace files in ${path} (mode ${octal(st.mode)}, no sticky bit)`;
   if (st.mode & 0o020 && !(st.mode & 0o1000)) return `its group may replace files in ${path} (mode ${octal(st.mode)}, no sticky bit)`;
   return undefined;
+}
+
+/**
+ * Removes what berth made in a new directory of its own (mkdtemp): the named files, then the
+ * directory, each as far as it goes, never throwing. Never recursive: where others may write
+ * the parent, the directory at that name may no longer be berth's.
+ */
+export function removeMade(dir: string, names: readonly string[]): void {
+  for (const rm of [...names.map((n) => () => unlinkSync(join(dir, n))), () => rmdirSync(dir)]) {
+    try {
+      rm();
+    } catch {
+      // gone already, or never made
+    }
+  }
 }
 
 /**

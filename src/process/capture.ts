@@ -1,10 +1,11 @@
 // Short helper commands (php-fpm -tt, nginx -T, an exec probe, a liveness check): run to
 // their end, in a process group of their own, their output captured.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, mkdtempSync, openSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sendSignal } from '../os/kill.js';
+import { removeMade } from '../os/safe-path.js';
 import { addChild, removeChild } from './children.js';
 
 export interface Captured {
@@ -152,6 +153,8 @@ interface OutputFiles {
  * reads through its own, and no path is looked up again: nothing is left in the temp dir
  * however berth ends, SIGKILL included. /proc/self/fd/2 opens an unlinked file as any other.
  */
+const NAMES = ['stdout', 'stderr'];
+
 function outputFiles(): OutputFiles | undefined {
   // appended: php-fpm reopens /proc/self/fd/2 with O_APPEND, and would otherwise write over its own lines
   const { O_RDWR, O_CREAT, O_EXCL, O_APPEND, O_NOFOLLOW } = fsConstants;
@@ -159,18 +162,13 @@ function outputFiles(): OutputFiles | undefined {
   let dir: string | undefined;
   try {
     dir = mkdtempSync(join(tmpdir(), 'berth-capture-'));
-    for (const name of ['stdout', 'stderr']) {
-      const path = join(dir, name);
-      fds.push(openSync(path, O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW, 0o600));
-      unlinkSync(path);
-    }
+    for (const name of NAMES) fds.push(openSync(join(dir, name), O_RDWR | O_CREAT | O_EXCL | O_APPEND | O_NOFOLLOW, 0o600));
   } catch {
     fds.splice(0).forEach((fd) => closeSync(fd));
-    for (const name of ['stdout', 'stderr']) rmQuietly(() => dir && unlinkSync(join(dir, name)));
     return undefined;
   } finally {
-    // unlink and rmdir, not rmSync (Node 20 loads its rimraf: a few ms)
-    rmQuietly(() => dir && rmdirSync(dir));
+    // before the command starts: unlink and rmdir, not rmSync (Node 20 loads its rimraf: a few ms)
+    if (dir) removeMade(dir, NAMES);
   }
   const [stdout, stderr] = fds as [number, number];
   const read = (name: 'stdout' | 'stderr') => {
@@ -183,14 +181,6 @@ function outputFiles(): OutputFiles | undefined {
     }
   };
   return { stdout, stderr, read, close: () => fds.splice(0).forEach((fd) => closeSync(fd)) };
-}
-
-function rmQuietly(rm: () => unknown): void {
-  try {
-    rm();
-  } catch {
-    // already gone, or never made
-  }
 }
 
 export interface CheckRun {
