@@ -84,8 +84,9 @@ describe.skipIf(nsProblem)('berth as PID 1 of a PID namespace', () => {
       services: {
         sleeper: { command: ['sleep', '1000'] },
         trapper: { command: ['/bin/sh', '-c', 'trap "exit 0" TERM; sleep 1000 & wait'] },
-        // leaves a process in a session of its own, which only berth can end
-        leaver: { command: ['/bin/sh', '-c', 'setsid sleep 1000 </dev/null >/dev/null 2>&1 & echo "{\\"event\\":\\"leftover\\",\\"pid\\":$$!}"; exec sleep 1000'] },
+        // leaves a process in a session of its own, which only berth can end; names it once it
+        // is sleep (until then it is the shell's fork, and a SIGTERM then ends it as sh)
+        leaver: { command: ['/bin/sh', '-c', 'setsid sleep 1000 </dev/null >/dev/null 2>&1 & p=$$!; until [ "$$(cat /proc/$$p/comm 2>/dev/null)" = sleep ]; do :; done; echo "{\\"event\\":\\"leftover\\",\\"pid\\":$$p}"; exec sleep 1000'] },
       },
     }));
     const r = start(inNamespace(berth('--log-level', 'debug', '-c', config)));
